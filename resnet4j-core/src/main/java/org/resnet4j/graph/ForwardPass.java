@@ -1,0 +1,116 @@
+package org.resnet4j.graph;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.resnet4j.layers.Context;
+import org.resnet4j.layers.Node;
+import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.tensor.Tensor;
+
+/**
+ * One forward run of a {@link Model}, with everything its backward run needs. The training flag
+ * belongs to the run, not to the model.
+ */
+public final class ForwardPass {
+
+    private final Model model;
+    private final Map<SymbolicTensor, Tensor> values;
+    private final Map<Node, Context> contexts;
+    private final List<Tensor> outputs;
+    private boolean consumed;
+
+    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs) {
+        this.model = model;
+        this.values = values;
+        this.contexts = contexts;
+        this.outputs = outputs;
+    }
+
+    /** The (first) output. */
+    public Tensor output() {
+        return outputs.get(0);
+    }
+
+    public List<Tensor> outputs() {
+        return outputs;
+    }
+
+    /** The value a symbolic tensor of the model took in this run. */
+    public Tensor valueOf(SymbolicTensor t) {
+        Tensor v = values.get(t);
+        if (v == null) {
+            throw new IllegalArgumentException(t + " is not part of this model's run");
+        }
+        return v;
+    }
+
+    /** Backpropagates {@code dy} from the (single) output; returns the input gradient. */
+    public Tensor backward(Tensor dy) {
+        return backward(List.of(dy)).get(0);
+    }
+
+    /**
+     * Backpropagates the output gradients through the graph, adding into every trainable
+     * weight's gradient, and returns one gradient per model input. Can run once per pass.
+     */
+    public List<Tensor> backward(List<Tensor> outputGrads) {
+        if (consumed) {
+            throw new IllegalStateException("backward already ran for this forward pass");
+        }
+        consumed = true;
+        List<SymbolicTensor> outs = model.outputs();
+        if (outputGrads.size() != outs.size()) {
+            throw new IllegalArgumentException("Model '" + model.name() + "' has " + outs.size()
+                    + " output(s); received " + outputGrads.size() + " gradient(s)");
+        }
+        Map<SymbolicTensor, Tensor> grads = new IdentityHashMap<>();
+        for (int i = 0; i < outs.size(); i++) {
+            Tensor g = outputGrads.get(i);
+            if (!g.shape().equals(outputs.get(i).shape())) {
+                throw new IllegalArgumentException("Model '" + model.name() + "': output gradient " + i
+                        + " has the wrong shape. Expected " + outputs.get(i).shape() + ", received " + g.shape() + ".");
+            }
+            accumulate(grads, outs.get(i), g);
+        }
+        List<Node> order = model.nodes();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Node node = order.get(i);
+            if (node.isInput()) {
+                continue;
+            }
+            Tensor g = grads.remove(node.output());
+            Context ctx = contexts.get(node);
+            if (g != null) {
+                List<Tensor> inGrads = node.layer().backwardAll(g, ctx);
+                for (int k = 0; k < inGrads.size(); k++) {
+                    accumulate(grads, node.inputs().get(k), inGrads.get(k));
+                }
+            }
+            ctx.clear();
+        }
+        List<Tensor> result = new ArrayList<>();
+        for (SymbolicTensor in : model.inputs()) {
+            Tensor g = grads.get(in);
+            result.add(g != null ? g : Tensor.zeros(values.get(in).shape()));
+        }
+        return result;
+    }
+
+    /** Where paths join, gradients add; tensors received are never written to. */
+    private static void accumulate(Map<SymbolicTensor, Tensor> grads, SymbolicTensor t, Tensor g) {
+        Tensor prev = grads.get(t);
+        if (prev == null) {
+            grads.put(t, g);
+            return;
+        }
+        float[] sum = new float[g.size()];
+        float[] a = prev.data();
+        float[] b = g.data();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = a[i] + b[i];
+        }
+        grads.put(t, new Tensor(g.shape(), sum));
+    }
+}

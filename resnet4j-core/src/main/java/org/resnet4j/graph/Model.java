@@ -1,0 +1,322 @@
+package org.resnet4j.graph;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.resnet4j.layers.Context;
+import org.resnet4j.layers.InputLayer;
+import org.resnet4j.layers.Layer;
+import org.resnet4j.layers.Node;
+import org.resnet4j.layers.Parameter;
+import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+
+/**
+ * A functional model, Keras's {@code Model(inputs, outputs)}: the graph of layer calls that
+ * leads from input tensors to output tensors.
+ *
+ * <p>Layers are listed in Keras's order (by decreasing depth from the outputs, ties broken by
+ * the order a depth-first walk from the outputs first meets them), so summaries line up with
+ * Keras's row for row. Nodes run in a topological order. A tensor may feed several layers (a
+ * residual shortcut); backward adds the gradients where paths join.
+ */
+public final class Model {
+
+    private final String name;
+    private final List<SymbolicTensor> inputs;
+    private final List<SymbolicTensor> outputs;
+    private final List<Node> executionOrder;
+    private final List<Layer> layers;
+
+    /** A model of one input and one output. */
+    public Model(SymbolicTensor input, SymbolicTensor output, String name) {
+        this(List.of(input), List.of(output), name);
+    }
+
+    /** A model of several inputs and outputs. */
+    public Model(List<SymbolicTensor> inputs, List<SymbolicTensor> outputs, String name) {
+        this.name = name != null ? name : "model";
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+        for (SymbolicTensor t : inputs) {
+            if (!(t.node().layer() instanceof InputLayer)) {
+                throw new IllegalArgumentException("Model '" + this.name + "': inputs must come from Input(); received "
+                        + t);
+            }
+        }
+        // Depth-first walk from the outputs: post-order gives a topological order, and the
+        // pre-order first visit of each layer breaks ties among layers of equal depth (Keras).
+        List<Node> postOrder = new ArrayList<>();
+        Map<Layer, Integer> layerIndex = new IdentityHashMap<>();
+        Set<Node> finished = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> inProgress = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (SymbolicTensor out : outputs) {
+            visit(out.node(), finished, inProgress, postOrder, layerIndex);
+        }
+        Map<Node, Integer> nodeDepth = new IdentityHashMap<>();
+        Map<Layer, Integer> layerDepth = new IdentityHashMap<>();
+        for (int i = postOrder.size() - 1; i >= 0; i--) {
+            Node node = postOrder.get(i);
+            int depth = Math.max(nodeDepth.getOrDefault(node, 0), layerDepth.getOrDefault(node.layer(), 0));
+            layerDepth.put(node.layer(), depth);
+            nodeDepth.put(node, depth);
+            for (SymbolicTensor in : node.inputs()) {
+                nodeDepth.merge(in.node(), depth + 1, Math::max);
+            }
+        }
+        for (SymbolicTensor in : inputs) {
+            if (!finished.contains(in.node())) {
+                throw new IllegalArgumentException("Model '" + this.name + "': input '" + in.node().layer().name()
+                        + "' is not connected to any output");
+            }
+        }
+        Map<Node, Integer> postIndex = new IdentityHashMap<>();
+        for (int i = 0; i < postOrder.size(); i++) {
+            postIndex.put(postOrder.get(i), i);
+        }
+        List<Node> order = new ArrayList<>(postOrder);
+        order.sort(Comparator.<Node>comparingInt(n -> -nodeDepth.get(n)).thenComparingInt(postIndex::get));
+        for (Node n : order) {
+            if (n.isInput() && !inputs.contains(n.output())) {
+                throw new IllegalArgumentException("Model '" + this.name + "': the graph needs input '"
+                        + n.layer().name() + "', which is not among the model's inputs");
+            }
+        }
+        this.executionOrder = List.copyOf(order);
+        List<Layer> ls = new ArrayList<>(layerDepth.keySet());
+        ls.sort(Comparator.<Layer>comparingInt(l -> -layerDepth.get(l)).thenComparingInt(layerIndex::get));
+        Set<String> names = new HashSet<>();
+        for (Layer l : ls) {
+            if (!names.add(l.name())) {
+                throw new IllegalArgumentException("Model '" + this.name + "': layer names must be unique; '"
+                        + l.name() + "' is used twice");
+            }
+        }
+        this.layers = List.copyOf(ls);
+    }
+
+    private static void visit(Node node, Set<Node> finished, Set<Node> inProgress, List<Node> postOrder,
+                              Map<Layer, Integer> layerIndex) {
+        if (finished.contains(node)) {
+            return;
+        }
+        if (!inProgress.add(node)) {
+            throw new IllegalArgumentException("The graph has a cycle at layer '" + node.layer().name() + "'");
+        }
+        layerIndex.putIfAbsent(node.layer(), layerIndex.size());
+        for (SymbolicTensor in : node.inputs()) {
+            visit(in.node(), finished, inProgress, postOrder, layerIndex);
+        }
+        inProgress.remove(node);
+        finished.add(node);
+        postOrder.add(node);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<SymbolicTensor> inputs() {
+        return inputs;
+    }
+
+    public List<SymbolicTensor> outputs() {
+        return outputs;
+    }
+
+    /** Layers in Keras's order (inputs first). */
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** The nodes (layer calls) in the order forward runs them. */
+    public List<Node> nodes() {
+        return executionOrder;
+    }
+
+    /** The layer called {@code layerName}. */
+    public Layer getLayer(String layerName) {
+        for (Layer l : layers) {
+            if (l.name().equals(layerName)) {
+                return l;
+            }
+        }
+        throw new IllegalArgumentException("Model '" + name + "' has no layer named '" + layerName + "'");
+    }
+
+    /** The shape of one input sample, without the batch dimension. */
+    public Shape inputShape() {
+        return inputs.get(0).shape();
+    }
+
+    /** All weights, layer by layer in Keras's order. */
+    public List<Parameter> weights() {
+        List<Parameter> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.addAll(l.weights());
+        }
+        return out;
+    }
+
+    /** The weights gradient descent changes. */
+    public List<Parameter> trainableWeights() {
+        List<Parameter> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.addAll(l.trainableWeights());
+        }
+        return out;
+    }
+
+    public long countParams() {
+        long n = 0;
+        for (Layer l : layers) {
+            n += l.countParams();
+        }
+        return n;
+    }
+
+    public long countTrainableParams() {
+        long n = 0;
+        for (Parameter p : trainableWeights()) {
+            n += p.value().size();
+        }
+        return n;
+    }
+
+    public long countNonTrainableParams() {
+        return countParams() - countTrainableParams();
+    }
+
+    /** Sets every trainable weight's gradient to zero. */
+    public void zeroGrads() {
+        for (Parameter p : weights()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Runs the model on one input and keeps what backward needs. */
+    public ForwardPass forward(Tensor input, boolean training) {
+        return forward(List.of(input), training);
+    }
+
+    /** Runs the model and keeps what backward needs. */
+    public ForwardPass forward(List<Tensor> inputValues, boolean training) {
+        Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
+        Map<Node, Context> contexts = new IdentityHashMap<>();
+        for (Node node : executionOrder) {
+            if (node.isInput()) {
+                continue;
+            }
+            Context ctx = new Context();
+            values.put(node.output(), node.layer().forward(gather(node, values), ctx, training));
+            contexts.put(node, ctx);
+        }
+        List<Tensor> outs = new ArrayList<>();
+        for (SymbolicTensor t : outputs) {
+            outs.add(values.get(t));
+        }
+        return new ForwardPass(this, values, contexts, outs);
+    }
+
+    /**
+     * Inference on a batch: BatchNormalization uses its moving statistics, Dropout is off, and
+     * intermediate tensors are released as soon as nothing needs them.
+     */
+    public Tensor predict(Tensor input) {
+        Map<SymbolicTensor, Integer> consumers = new IdentityHashMap<>();
+        for (Node node : executionOrder) {
+            for (SymbolicTensor in : node.inputs()) {
+                consumers.merge(in, 1, Integer::sum);
+            }
+        }
+        Map<SymbolicTensor, Tensor> values = bindInputs(List.of(input));
+        for (Node node : executionOrder) {
+            if (node.isInput()) {
+                continue;
+            }
+            Tensor y = node.layer().forward(gather(node, values), new Context(), false);
+            for (SymbolicTensor in : node.inputs()) {
+                if (consumers.merge(in, -1, Integer::sum) == 0 && !outputs.contains(in)) {
+                    values.remove(in);
+                }
+            }
+            values.put(node.output(), y);
+        }
+        return values.get(outputs.get(0));
+    }
+
+    /** {@link #predict(Tensor)} in batches of {@code batchSize} samples, concatenated. */
+    public Tensor predict(Tensor input, int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive; received " + batchSize);
+        }
+        int n = input.shape().dim(0);
+        if (n <= batchSize) {
+            return predict(input);
+        }
+        float[] out = null;
+        Shape outShape = null;
+        int per = 0;
+        for (int start = 0; start < n; start += batchSize) {
+            Tensor y = predict(input.slice(start, Math.min(n, start + batchSize)));
+            if (out == null) {
+                outShape = y.shape().withBatch(n);
+                per = y.shape().sampleSize();
+                out = new float[n * per];
+            }
+            System.arraycopy(y.data(), 0, out, start * per, y.size());
+        }
+        return new Tensor(outShape, out);
+    }
+
+    private Map<SymbolicTensor, Tensor> bindInputs(List<Tensor> inputValues) {
+        if (inputValues.size() != inputs.size()) {
+            throw new IllegalArgumentException("Model '" + name + "' takes " + inputs.size() + " input(s); received "
+                    + inputValues.size());
+        }
+        Map<SymbolicTensor, Tensor> values = new IdentityHashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            SymbolicTensor t = inputs.get(i);
+            Tensor v = inputValues.get(i);
+            if (!v.shape().compatibleWith(t.shape())) {
+                throw new IllegalArgumentException("Layer '" + t.node().layer().name()
+                        + "' (InputLayer): input data has the wrong shape. Expected " + t.shape() + ", received "
+                        + v.shape() + ".");
+            }
+            values.put(t, v);
+        }
+        return values;
+    }
+
+    private static List<Tensor> gather(Node node, Map<SymbolicTensor, Tensor> values) {
+        List<Tensor> xs = new ArrayList<>(node.inputs().size());
+        for (SymbolicTensor in : node.inputs()) {
+            xs.add(values.get(in));
+        }
+        return xs;
+    }
+
+    /** Each layer's inbound layer names, in Keras's {@code name[0][0]} form, for summaries. */
+    Map<Layer, List<String>> inboundNames() {
+        Map<Layer, List<String>> out = new LinkedHashMap<>();
+        for (Node node : executionOrder) {
+            List<String> names = out.computeIfAbsent(node.layer(), l -> new ArrayList<>());
+            for (SymbolicTensor in : node.inputs()) {
+                names.add(in.node().layer().name() + "[0][0]");
+            }
+        }
+        return out;
+    }
+
+    /** The Keras-style summary of this model. */
+    public ModelSummary summary() {
+        return ModelSummary.of(this);
+    }
+}

@@ -1,0 +1,350 @@
+package org.resnet4j.kernels;
+
+import java.util.Arrays;
+
+/**
+ * The reference kernels: the most direct loops that compute each definition, single-threaded.
+ * They are the oracle that every faster implementation is tested against, and they stay.
+ * Convolution here is the textbook seven-deep loop, deliberately not im2col, so that the faster
+ * path is checked against an independent formulation.
+ */
+public class ScalarKernels implements Kernels {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    sum += av * bv;
+                }
+                int ci = cOff + i * ldc + j;
+                c[ci] = accumulate ? c[ci] + sum : sum;
+            }
+        }
+    }
+
+    @Override
+    public void conv2dForward(Conv2dGeometry g, float[] x, float[] w, float[] y) {
+        for (int nb = 0; nb < g.batch(); nb++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * g.outC();
+                    for (int co = 0; co < g.outC(); co++) {
+                        float sum = 0f;
+                        for (int kh = 0; kh < g.kH(); kh++) {
+                            int ih = oh * g.strideH() - g.padTop() + kh;
+                            if (ih < 0 || ih >= g.inH()) {
+                                continue;
+                            }
+                            for (int kw = 0; kw < g.kW(); kw++) {
+                                int iw = ow * g.strideW() - g.padLeft() + kw;
+                                if (iw < 0 || iw >= g.inW()) {
+                                    continue;
+                                }
+                                int xBase = ((nb * g.inH() + ih) * g.inW() + iw) * g.inC();
+                                int wBase = (kh * g.kW() + kw) * g.inC() * g.outC();
+                                for (int ci = 0; ci < g.inC(); ci++) {
+                                    sum += x[xBase + ci] * w[wBase + ci * g.outC() + co];
+                                }
+                            }
+                        }
+                        y[yBase + co] = sum;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardInput(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
+        Arrays.fill(dx, 0, g.inputSize(), 0f);
+        for (int nb = 0; nb < g.batch(); nb++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * g.outC();
+                    for (int kh = 0; kh < g.kH(); kh++) {
+                        int ih = oh * g.strideH() - g.padTop() + kh;
+                        if (ih < 0 || ih >= g.inH()) {
+                            continue;
+                        }
+                        for (int kw = 0; kw < g.kW(); kw++) {
+                            int iw = ow * g.strideW() - g.padLeft() + kw;
+                            if (iw < 0 || iw >= g.inW()) {
+                                continue;
+                            }
+                            int xBase = ((nb * g.inH() + ih) * g.inW() + iw) * g.inC();
+                            int wBase = (kh * g.kW() + kw) * g.inC() * g.outC();
+                            for (int ci = 0; ci < g.inC(); ci++) {
+                                float sum = 0f;
+                                for (int co = 0; co < g.outC(); co++) {
+                                    sum += dy[yBase + co] * w[wBase + ci * g.outC() + co];
+                                }
+                                dx[xBase + ci] += sum;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+        for (int kh = 0; kh < g.kH(); kh++) {
+            for (int kw = 0; kw < g.kW(); kw++) {
+                for (int ci = 0; ci < g.inC(); ci++) {
+                    for (int co = 0; co < g.outC(); co++) {
+                        float sum = 0f;
+                        for (int nb = 0; nb < g.batch(); nb++) {
+                            for (int oh = 0; oh < g.outH(); oh++) {
+                                int ih = oh * g.strideH() - g.padTop() + kh;
+                                if (ih < 0 || ih >= g.inH()) {
+                                    continue;
+                                }
+                                for (int ow = 0; ow < g.outW(); ow++) {
+                                    int iw = ow * g.strideW() - g.padLeft() + kw;
+                                    if (iw < 0 || iw >= g.inW()) {
+                                        continue;
+                                    }
+                                    sum += x[((nb * g.inH() + ih) * g.inW() + iw) * g.inC() + ci]
+                                            * dy[((nb * g.outH() + oh) * g.outW() + ow) * g.outC() + co];
+                                }
+                            }
+                        }
+                        dw[((kh * g.kW() + kw) * g.inC() + ci) * g.outC() + co] += sum;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void maxPoolForward(Pool2dGeometry g, float[] x, float[] y, int[] argmax) {
+        int c = g.channels();
+        for (int nb = 0; nb < g.batch(); nb++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestAt = -1;
+                        for (int ph = 0; ph < g.poolH(); ph++) {
+                            int ih = oh * g.strideH() - g.padTop() + ph;
+                            if (ih < 0 || ih >= g.inH()) {
+                                continue;
+                            }
+                            for (int pw = 0; pw < g.poolW(); pw++) {
+                                int iw = ow * g.strideW() - g.padLeft() + pw;
+                                if (iw < 0 || iw >= g.inW()) {
+                                    continue;
+                                }
+                                int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
+                                // Strictly greater: the first maximum wins ties, as TensorFlow does.
+                                if (bestAt < 0 || x[xi] > best) {
+                                    best = x[xi];
+                                    bestAt = xi;
+                                }
+                            }
+                        }
+                        y[yBase + ch] = best;
+                        argmax[yBase + ch] = bestAt;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void maxPoolBackward(Pool2dGeometry g, float[] dy, int[] argmax, float[] dx) {
+        Arrays.fill(dx, 0, g.inputSize(), 0f);
+        for (int i = 0; i < g.outputSize(); i++) {
+            dx[argmax[i]] += dy[i];
+        }
+    }
+
+    @Override
+    public void avgPoolForward(Pool2dGeometry g, float[] x, float[] y) {
+        int c = g.channels();
+        for (int nb = 0; nb < g.batch(); nb++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        float sum = 0f;
+                        int count = 0;
+                        for (int ph = 0; ph < g.poolH(); ph++) {
+                            int ih = oh * g.strideH() - g.padTop() + ph;
+                            if (ih < 0 || ih >= g.inH()) {
+                                continue;
+                            }
+                            for (int pw = 0; pw < g.poolW(); pw++) {
+                                int iw = ow * g.strideW() - g.padLeft() + pw;
+                                if (iw < 0 || iw >= g.inW()) {
+                                    continue;
+                                }
+                                sum += x[((nb * g.inH() + ih) * g.inW() + iw) * c + ch];
+                                count++;
+                            }
+                        }
+                        y[yBase + ch] = sum / count;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void avgPoolBackward(Pool2dGeometry g, float[] dy, float[] dx) {
+        Arrays.fill(dx, 0, g.inputSize(), 0f);
+        int c = g.channels();
+        for (int nb = 0; nb < g.batch(); nb++) {
+            for (int oh = 0; oh < g.outH(); oh++) {
+                int h0 = Math.max(oh * g.strideH() - g.padTop(), 0);
+                int h1 = Math.min(oh * g.strideH() - g.padTop() + g.poolH(), g.inH());
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int w0 = Math.max(ow * g.strideW() - g.padLeft(), 0);
+                    int w1 = Math.min(ow * g.strideW() - g.padLeft() + g.poolW(), g.inW());
+                    float inv = 1f / ((h1 - h0) * (w1 - w0));
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
+                    for (int ih = h0; ih < h1; ih++) {
+                        for (int iw = w0; iw < w1; iw++) {
+                            int xBase = ((nb * g.inH() + ih) * g.inW() + iw) * c;
+                            for (int ch = 0; ch < c; ch++) {
+                                dx[xBase + ch] += dy[yBase + ch] * inv;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance) {
+        double[] sum = new double[channels];
+        for (int r = 0; r < rows; r++) {
+            int base = r * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                sum[ch] += x[base + ch];
+            }
+        }
+        double[] mu = new double[channels];
+        for (int ch = 0; ch < channels; ch++) {
+            mu[ch] = sum[ch] / rows;
+        }
+        // Two passes: the one-pass E[x^2] - E[x]^2 loses all precision when |mean| >> std.
+        double[] sq = new double[channels];
+        for (int r = 0; r < rows; r++) {
+            int base = r * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                double d = x[base + ch] - mu[ch];
+                sq[ch] += d * d;
+            }
+        }
+        for (int ch = 0; ch < channels; ch++) {
+            mean[ch] = (float) mu[ch];
+            variance[ch] = (float) (sq[ch] / rows);
+        }
+    }
+
+    @Override
+    public void channelAffine(float[] x, int rows, int channels, float[] scale, float[] shift, float[] y) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                y[base + ch] = x[base + ch] * scale[ch] + shift[ch];
+            }
+        }
+    }
+
+    @Override
+    public void batchNormGradSums(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
+                                  double[] sumDy, double[] sumDyXhat) {
+        Arrays.fill(sumDy, 0, channels, 0.0);
+        Arrays.fill(sumDyXhat, 0, channels, 0.0);
+        for (int r = 0; r < rows; r++) {
+            int base = r * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                double g = dy[base + ch];
+                sumDy[ch] += g;
+                sumDyXhat[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
+            }
+        }
+    }
+
+    @Override
+    public void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean,
+                                       float[] invStd, float[] gamma, double[] sumDy, double[] sumDyXhat,
+                                       boolean training, float[] dx) {
+        float[] k = new float[channels];
+        float[] meanDy = new float[channels];
+        float[] meanDyXhat = new float[channels];
+        for (int ch = 0; ch < channels; ch++) {
+            k[ch] = (gamma == null ? 1f : gamma[ch]) * invStd[ch];
+            meanDy[ch] = training ? (float) (sumDy[ch] / rows) : 0f;
+            meanDyXhat[ch] = training ? (float) (sumDyXhat[ch] / rows) : 0f;
+        }
+        for (int r = 0; r < rows; r++) {
+            int base = r * channels;
+            for (int ch = 0; ch < channels; ch++) {
+                float xhat = (x[base + ch] - mean[ch]) * invStd[ch];
+                dx[base + ch] = k[ch] * (dy[base + ch] - meanDy[ch] - xhat * meanDyXhat[ch]);
+            }
+        }
+    }
+
+    @Override
+    public void addRowVector(float[] y, int rows, int cols, float[] v) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                y[base + c] += v[c];
+            }
+        }
+    }
+
+    @Override
+    public void addColumnSums(float[] x, int rows, int cols, float[] acc) {
+        double[] sum = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int c = 0; c < cols; c++) {
+                sum[c] += x[base + c];
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            acc[c] += (float) sum[c];
+        }
+    }
+
+    @Override
+    public void reluForward(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] = x[i] > 0f ? x[i] : 0f;
+        }
+    }
+
+    @Override
+    public void reluBackward(float[] y, float[] dy, float[] dx, int n) {
+        for (int i = 0; i < n; i++) {
+            dx[i] = y[i] > 0f ? dy[i] : 0f;
+        }
+    }
+
+    @Override
+    public void add(float[] a, float[] b, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] = a[i] + b[i];
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.resnet4j.layers;
+
+import java.util.Map;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+
+/** Applies an activation function, Keras's {@code Activation('relu')}; softmax over the last axis. */
+public final class Activation extends SingleInputLayer {
+
+    private final ActivationFunction function;
+
+    public Activation(ActivationFunction function) {
+        this(function, null);
+    }
+
+    public Activation(ActivationFunction function, String name) {
+        super(name);
+        this.function = function;
+    }
+
+    public ActivationFunction function() {
+        return function;
+    }
+
+    @Override
+    public Shape computeOutputShape(Shape in) {
+        return in;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Context ctx, boolean training) {
+        Tensor y = Tensor.zeros(x.shape());
+        function.forward(x.data(), y.data(), x.size(), x.shape().dim(-1));
+        ctx.save(y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Context ctx) {
+        Tensor y = ctx.saved(0);
+        Tensor dx = Tensor.zeros(dy.shape());
+        function.backward(y.data(), dy.data(), dx.data(), dy.size(), dy.shape().dim(-1));
+        return dx;
+    }
+
+    @Override
+    public Map<String, Object> getConfig() {
+        Map<String, Object> c = super.getConfig();
+        c.put("activation", function.kerasName());
+        return c;
+    }
+}

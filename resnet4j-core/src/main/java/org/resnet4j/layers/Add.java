@@ -1,0 +1,68 @@
+package org.resnet4j.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.resnet4j.kernels.Kernels;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+
+/**
+ * Element-wise sum of two or more tensors of one shape, Keras's {@code Add()([a, b])}: the join
+ * of a residual shortcut. The gradient flows unchanged to every input.
+ */
+public final class Add extends Layer {
+
+    public Add() {
+        this(null);
+    }
+
+    public Add(String name) {
+        super(name);
+    }
+
+    @Override
+    protected int arity() {
+        return -1;
+    }
+
+    @Override
+    public Shape computeOutputShape(List<Shape> inputShapes) {
+        Shape first = inputShapes.get(0);
+        for (int i = 1; i < inputShapes.size(); i++) {
+            if (!inputShapes.get(i).compatibleWith(first)) {
+                throw error("all inputs must have the same shape", first + " for input " + i, inputShapes.get(i));
+            }
+        }
+        return first;
+    }
+
+    @Override
+    public Tensor forward(List<Tensor> inputs, Context ctx, boolean training) {
+        Tensor first = inputs.get(0);
+        for (int i = 1; i < inputs.size(); i++) {
+            if (!inputs.get(i).shape().equals(first.shape())) {
+                throw error("all inputs must have the same shape", first.shape() + " for input " + i,
+                        inputs.get(i).shape());
+            }
+        }
+        Tensor y = Tensor.zeros(first.shape());
+        Kernels k = Kernels.get();
+        k.add(inputs.get(0).data(), inputs.get(1).data(), y.data(), y.size());
+        for (int i = 2; i < inputs.size(); i++) {
+            k.add(y.data(), inputs.get(i).data(), y.data(), y.size());
+        }
+        ctx.save(inputs.size());
+        return y;
+    }
+
+    @Override
+    public List<Tensor> backwardAll(Tensor dy, Context ctx) {
+        int n = ctx.saved(0);
+        List<Tensor> grads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            // Each input gets the same gradient; the model never writes into a gradient it receives.
+            grads.add(dy);
+        }
+        return grads;
+    }
+}
