@@ -1,0 +1,76 @@
+package org.resnet4j.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.resnet4j.layers.Activation;
+import org.resnet4j.layers.ActivationFunction;
+import org.resnet4j.layers.Add;
+import org.resnet4j.layers.Dense;
+import org.resnet4j.layers.InputLayer;
+import org.resnet4j.layers.Layer;
+import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.layers.initializers.Constant;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+
+/** The functional graph: ordering, shared tensors, gradients where paths join, inference. */
+class ModelTest {
+
+    @Test
+    void aTensorFeedingTwoLayersGetsTheSumOfTheirGradients() {
+        // y = relu(x) + x * 2  (a Dense with weight 2 on the shortcut), so dy/dx = 1[x>0] + 2.
+        SymbolicTensor x = InputLayer.input(1);
+        SymbolicTensor a = new Activation(ActivationFunction.RELU).apply(x);
+        SymbolicTensor b = Dense.builder(1).useBias(false).kernelInitializer(new Constant(2)).build().apply(x);
+        Model m = new Model(x, new Add().apply(a, b), "join");
+        ForwardPass pass = m.forward(Tensor.of(Shape.of(2, 1), 1.5f, -0.5f), true);
+        assertArrayEquals(new float[] {4.5f, -1f}, pass.output().data());
+        Tensor dx = pass.backward(Tensor.of(Shape.of(2, 1), 1f, 1f));
+        assertArrayEquals(new float[] {3f, 2f}, dx.data());
+        // The shortcut weight's gradient: sum of x * dy.
+        assertArrayEquals(new float[] {1f}, m.trainableWeights().get(0).grad().data());
+    }
+
+    @Test
+    void layersAreListedInKerasOrder() {
+        SymbolicTensor x = InputLayer.input("in", 2);
+        SymbolicTensor main = Dense.builder(2).name("main_1").build().apply(x);
+        main = Dense.builder(2).name("main_2").build().apply(main);
+        SymbolicTensor shortcut = Dense.builder(2).name("short").build().apply(x);
+        SymbolicTensor y = new Add("add").apply(main, shortcut);
+        Model m = new Model(x, y, "order");
+        // Deeper layers first; at equal depth, the main path (first Add input) before the shortcut.
+        assertEquals(List.of("in", "main_1", "main_2", "short", "add"), m.layers().stream().map(Layer::name).toList());
+    }
+
+    @Test
+    void predictInBatchesEqualsOneBatch() {
+        SymbolicTensor x = InputLayer.input(3);
+        Model m = new Model(x, Dense.builder(4).activation(ActivationFunction.SOFTMAX).build().apply(x), "p");
+        Tensor in = Tensor.fromFunction(Shape.of(7, 3), i -> Math.sin(i));
+        assertArrayEquals(m.predict(in).data(), m.predict(in, 2).data());
+        assertArrayEquals(m.predict(in).data(), m.forward(in, false).output().data());
+    }
+
+    @Test
+    void duplicateLayerNamesAreRejected() {
+        SymbolicTensor x = InputLayer.input(3);
+        SymbolicTensor a = Dense.builder(3).name("same").build().apply(x);
+        SymbolicTensor b = Dense.builder(3).name("same").build().apply(a);
+        var e = assertThrows(IllegalArgumentException.class, () -> new Model(x, b, "dup"));
+        assertEquals("Model 'dup': layer names must be unique; 'same' is used twice", e.getMessage());
+    }
+
+    @Test
+    void backwardRunsOncePerPass() {
+        SymbolicTensor x = InputLayer.input(2);
+        Model m = new Model(x, Dense.builder(1).build().apply(x), "once");
+        ForwardPass p = m.forward(Tensor.zeros(1, 2), true);
+        p.backward(Tensor.zeros(1, 1));
+        assertThrows(IllegalStateException.class, () -> p.backward(Tensor.zeros(1, 1)));
+    }
+}
