@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.Context;
 import org.resnet4j.layers.Node;
 import org.resnet4j.layers.SymbolicTensor;
@@ -56,6 +57,27 @@ public final class ForwardPass {
      * weight's gradient, and returns one gradient per model input. Can run once per pass.
      */
     public List<Tensor> backward(List<Tensor> outputGrads) {
+        return backward(outputGrads, false);
+    }
+
+    /**
+     * Backpropagates from the gradient with respect to the (single) output layer's values
+     * before its final activation: the entry point for a loss that differentiates through a
+     * softmax in closed form. The output layer must be an {@link ActivatedLayer}.
+     */
+    public Tensor backwardFromPreActivation(Tensor dz) {
+        return backward(List.of(dz), true).get(0);
+    }
+
+    private List<Tensor> backward(List<Tensor> outputGrads, boolean preActivation) {
+        if (preActivation) {
+            for (SymbolicTensor out : model.outputs()) {
+                if (!(out.node().layer() instanceof ActivatedLayer)) {
+                    throw new IllegalArgumentException("Layer '" + out.node().layer().name()
+                            + "' ends the model without an activation; cannot backpropagate from pre-activation values");
+                }
+            }
+        }
         if (consumed) {
             throw new IllegalStateException("backward already ran for this forward pass");
         }
@@ -83,7 +105,10 @@ public final class ForwardPass {
             Tensor g = grads.remove(node.output());
             Context ctx = contexts.get(node);
             if (g != null) {
-                List<Tensor> inGrads = node.layer().backwardAll(g, ctx);
+                boolean fromLogits = preActivation && model.outputs().contains(node.output());
+                List<Tensor> inGrads = fromLogits
+                        ? ((ActivatedLayer) node.layer()).backwardFromPreActivation(g, ctx)
+                        : node.layer().backwardAll(g, ctx);
                 for (int k = 0; k < inGrads.size(); k++) {
                     accumulate(grads, node.inputs().get(k), inGrads.get(k));
                 }

@@ -330,7 +330,8 @@ public class ScalarKernels implements Kernels {
     @Override
     public void reluForward(float[] x, float[] y, int n) {
         for (int i = 0; i < n; i++) {
-            y[i] = x[i] > 0f ? x[i] : 0f;
+            // Written so that NaN passes through, as TensorFlow's relu does: a NaN must reach the loss.
+            y[i] = x[i] < 0f ? 0f : x[i];
         }
     }
 

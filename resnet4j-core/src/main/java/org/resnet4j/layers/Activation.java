@@ -5,7 +5,7 @@ import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
 /** Applies an activation function, Keras's {@code Activation('relu')}; softmax over the last axis. */
-public final class Activation extends SingleInputLayer {
+public final class Activation extends SingleInputLayer implements ActivatedLayer {
 
     private final ActivationFunction function;
 
@@ -20,6 +20,16 @@ public final class Activation extends SingleInputLayer {
 
     public ActivationFunction function() {
         return function;
+    }
+
+    @Override
+    public ActivationFunction activation() {
+        return function;
+    }
+
+    @Override
+    public java.util.List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
+        return java.util.List.of(dz);
     }
 
     @Override

@@ -19,7 +19,7 @@ import org.resnet4j.tensor.Tensor;
  * see {@link Padding}). Defaults as in Keras: strides 1, {@code valid}, no activation, bias on,
  * Glorot-uniform kernel, zero bias.
  */
-public final class Conv2D extends SingleInputLayer {
+public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
 
     private final int filters;
     private final int kernelH;
@@ -76,6 +76,7 @@ public final class Conv2D extends SingleInputLayer {
         return padding;
     }
 
+    @Override
     public ActivationFunction activation() {
         return activation;
     }
@@ -133,14 +134,24 @@ public final class Conv2D extends SingleInputLayer {
 
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
-        Tensor x = ctx.saved(0);
-        Conv2dGeometry g = ctx.saved(1);
         Tensor y = ctx.saved(2);
         float[] grad = dy.data();
         if (activation != ActivationFunction.LINEAR) {
             grad = new float[dy.size()];
             activation.backward(y.data(), dy.data(), grad, dy.size(), filters);
         }
+        return backwardLinear(grad, ctx);
+    }
+
+    @Override
+    public List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
+        return List.of(backwardLinear(dz.data(), ctx));
+    }
+
+    /** Backward through the convolution and bias, from the gradient of their result. */
+    private Tensor backwardLinear(float[] grad, Context ctx) {
+        Tensor x = ctx.saved(0);
+        Conv2dGeometry g = ctx.saved(1);
         Kernels k = Kernels.get();
         if (useBias && bias.needsGrad()) {
             k.addColumnSums(grad, g.patchRows(), filters, bias.grad().data());

@@ -15,7 +15,7 @@ import org.resnet4j.tensor.Tensor;
  * Takes 2-D input only: put a {@link Flatten} or a global pooling before it. Defaults as in Keras:
  * no activation, bias on, Glorot-uniform kernel, zero bias.
  */
-public final class Dense extends SingleInputLayer {
+public final class Dense extends SingleInputLayer implements ActivatedLayer {
 
     private final int units;
     private final ActivationFunction activation;
@@ -47,6 +47,7 @@ public final class Dense extends SingleInputLayer {
         return units;
     }
 
+    @Override
     public ActivationFunction activation() {
         return activation;
     }
@@ -93,15 +94,25 @@ public final class Dense extends SingleInputLayer {
 
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
-        Tensor x = ctx.saved(0);
         Tensor y = ctx.saved(1);
-        int n = x.shape().dim(0);
-        int in = x.shape().dim(1);
         float[] grad = dy.data();
         if (activation != ActivationFunction.LINEAR) {
             grad = new float[dy.size()];
             activation.backward(y.data(), dy.data(), grad, dy.size(), units);
         }
+        return backwardLinear(grad, ctx);
+    }
+
+    @Override
+    public List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
+        return List.of(backwardLinear(dz.data(), ctx));
+    }
+
+    /** Backward through {@code x . kernel + bias}, from the gradient of its result. */
+    private Tensor backwardLinear(float[] grad, Context ctx) {
+        Tensor x = ctx.saved(0);
+        int n = x.shape().dim(0);
+        int in = x.shape().dim(1);
         Kernels k = Kernels.get();
         if (useBias && bias.needsGrad()) {
             k.addColumnSums(grad, n, units, bias.grad().data());

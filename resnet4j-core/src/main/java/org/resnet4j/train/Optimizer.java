@@ -1,0 +1,95 @@
+package org.resnet4j.train;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.resnet4j.layers.Parameter;
+
+/**
+ * Updates weights from their gradients, Keras's optimizers. {@link #apply} takes one step over
+ * the given weights and then zeroes their gradients: the only place gradients are zeroed.
+ *
+ * <p>Per-weight state (moments, velocities) is created on a weight's first step, in float32,
+ * and can be read and restored ({@link #slots}) so that training resumes where it stopped.
+ */
+public abstract class Optimizer {
+
+    private double learningRate;
+    private long iterations;
+    private final Map<Parameter, float[][]> state = new IdentityHashMap<>();
+
+    protected Optimizer(double learningRate) {
+        setLearningRate(learningRate);
+    }
+
+    /** Keras's name of the optimizer class, e.g. {@code Adam}. */
+    public String className() {
+        return getClass().getSimpleName();
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /** Changes the learning rate (schedulers and callbacks use this). */
+    public void setLearningRate(double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException(className() + ": learning rate must be a finite number >= 0; received " + lr);
+        }
+        this.learningRate = lr;
+    }
+
+    /** Steps taken so far (Keras's {@code optimizer.iterations}). */
+    public long iterations() {
+        return iterations;
+    }
+
+    /** Sets the step counter, when restoring a saved optimizer. */
+    public void setIterations(long n) {
+        this.iterations = n;
+    }
+
+    /** How many state arrays each weight needs (Adam: 2, SGD with momentum: 1). */
+    protected abstract int slotCount();
+
+    /**
+     * One update of {@code w} from {@code g}; {@code slots} holds this weight's state.
+     * {@code step} counts from 1.
+     */
+    protected abstract void update(float[] w, float[] g, float[][] slots, long step);
+
+    /** One step over every trainable weight among {@code params}, then zeroes their gradients. */
+    public void apply(List<Parameter> params) {
+        iterations++;
+        for (Parameter p : params) {
+            if (!p.isTrainable()) {
+                continue;
+            }
+            float[][] slots = state.computeIfAbsent(p, k -> newSlots(k.value().size()));
+            update(p.value().data(), p.grad().data(), slots, iterations);
+            p.zeroGrad();
+        }
+    }
+
+    private float[][] newSlots(int size) {
+        float[][] s = new float[slotCount()][];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = new float[size];
+        }
+        return s;
+    }
+
+    /** The state arrays of {@code p} (created if absent), for saving or restoring. */
+    public float[][] slots(Parameter p) {
+        return state.computeIfAbsent(p, k -> newSlots(k.value().size()));
+    }
+
+    /** The weights that have state, in first-update order is not guaranteed: callers order them. */
+    public List<Parameter> weightsWithState() {
+        return new ArrayList<>(state.keySet());
+    }
+
+    /** Keras's config of the optimizer. */
+    public abstract Map<String, Object> getConfig();
+}
