@@ -5,30 +5,62 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * Chooses the kernel implementation once, at start-up, and owns the worker threads.
  *
- * <p>The system property {@code resnet4j.kernels} ({@code blocked}, the default, or
- * {@code scalar}) picks the implementation; {@code resnet4j.threads} (default: available
+ * <p>The system property {@code resnet4j.kernels} picks the implementation: {@code auto} (the
+ * default) takes {@link VectorKernels} when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector} and otherwise warns once and takes
+ * {@link BlockedKernels}; {@code vector}, {@code blocked} and {@code scalar} force one; {@code resnet4j.threads} (default: available
  * processors) the thread count. {@link #setThreads(int)} changes it at run time.
  */
 public final class KernelRegistry {
 
-    private static final Kernels CURRENT = choose(System.getProperty("resnet4j.kernels", "blocked"));
+    private static final Kernels CURRENT = choose(System.getProperty("resnet4j.kernels", "auto"));
     private static volatile int threads = initialThreads();
     private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
 
     private KernelRegistry() {
     }
 
-    static Kernels current() {
+    /** The implementation in use. */
+    public static Kernels current() {
         return CURRENT;
     }
 
     private static Kernels choose(String name) {
         return switch (name) {
+            case "auto" -> vectorAvailable() ? vector() : warnAndFallBack();
+            case "vector" -> {
+                if (!vectorAvailable()) {
+                    throw new IllegalStateException("-Dresnet4j.kernels=vector needs the JVM option "
+                            + "--add-modules jdk.incubator.vector");
+                }
+                yield vector();
+            }
             case "scalar" -> new ScalarKernels();
             case "blocked" -> new BlockedKernels();
             default -> throw new IllegalArgumentException(
-                    "Unknown kernels '" + name + "' in -Dresnet4j.kernels. Expected one of: blocked, scalar");
+                    "Unknown kernels '" + name + "' in -Dresnet4j.kernels. Expected one of: auto, vector, blocked, scalar");
         };
+    }
+
+    /** True when the JVM was started with the Vector API module. */
+    public static boolean vectorAvailable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** Loaded by name so that this class links without the incubator module. */
+    private static Kernels vector() {
+        try {
+            return (Kernels) Class.forName("org.resnet4j.kernels.VectorKernels").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            System.err.println("resnet4j: the Vector API kernels failed to load (" + e + "); using plain Java kernels");
+            return new BlockedKernels();
+        }
+    }
+
+    private static Kernels warnAndFallBack() {
+        System.err.println("resnet4j: WARNING: the Vector API is not enabled, so kernels run several times slower; "
+                + "start Java with --add-modules jdk.incubator.vector");
+        return new BlockedKernels();
     }
 
     private static int initialThreads() {

@@ -1,0 +1,344 @@
+package org.resnet4j.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.resnet4j.layers.Padding;
+
+/**
+ * A fast kernel implementation against the {@link ScalarKernels} oracle on seeded random data, odd
+ * sizes included: GEMM in every transpose and accumulate combination with offsets and padded
+ * leading dimensions, sizes that cross the KC and NC blocks and the parallel threshold;
+ * convolution forward and both backward passes over the geometries ResNet uses and awkward ones;
+ * pooling. The blocked results must also be bit-identical for every thread count.
+ */
+abstract class KernelParityTest {
+
+    private final ScalarKernels scalar = new ScalarKernels();
+    /** The fast implementation under test. */
+    abstract Kernels fastKernels();
+
+    private final Kernels blocked = fastKernels();
+    private int savedThreads;
+
+    @BeforeEach
+    void saveThreads() {
+        savedThreads = KernelRegistry.threads();
+    }
+
+    @AfterEach
+    void restoreThreads() {
+        KernelRegistry.setThreads(savedThreads);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (2 * rnd.nextDouble() - 1);
+        }
+        return a;
+    }
+
+    /** {@code |a - b| <= 1e-4 * (1 + |b|)} elementwise; the message names the case and the index. */
+    static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i];
+            float a = actual[i];
+            if (!(Math.abs(a - e) <= 1e-4 * (1 + Math.abs(e)))) {
+                fail(what + ": element " + i + " differs: scalar " + e + ", fast " + a);
+            }
+        }
+    }
+
+    static void assertBitIdentical(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + ": element " + i + " is not bit-identical: " + expected[i] + " vs " + actual[i]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- GEMM
+
+    /** m, n, k: trivial, odd, crossing KC = 256 in k, crossing NC = 512 in n, and empty k. */
+    static Stream<Arguments> gemmSizes() {
+        return Stream.of(
+                Arguments.of(1, 1, 1),
+                Arguments.of(7, 13, 5),
+                Arguments.of(3, 1, 17),
+                Arguments.of(67, 129, 300),
+                Arguments.of(33, 600, 300),
+                Arguments.of(5, 4, 0));
+    }
+
+    /** One GEMM problem laid out with offsets and leading dimensions larger than the matrices. */
+    private record GemmCase(boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc) {
+
+        static GemmCase of(SplittableRandom rnd, boolean transA, boolean transB, int m, int n, int k,
+                           boolean accumulate) {
+            int aRows = transA ? k : m;
+            int aCols = transA ? m : k;
+            int bRows = transB ? n : k;
+            int bCols = transB ? k : n;
+            int lda = aCols + 3;
+            int ldb = bCols + 5;
+            int ldc = n + 2;
+            int aOff = 7;
+            int bOff = 11;
+            int cOff = 4;
+            // Garbage around the matrices must be neither read into the result nor written.
+            float[] a = random(rnd, aOff + aRows * lda + 3);
+            float[] b = random(rnd, bOff + bRows * ldb + 3);
+            float[] c = random(rnd, cOff + m * ldc + 3);
+            return new GemmCase(transA, transB, m, n, k, accumulate, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        float[] run(Kernels kernels) {
+            float[] out = c.clone();
+            kernels.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "gemm(transA=" + transA + ", transB=" + transB + ", m=" + m + ", n=" + n + ", k=" + k
+                    + ", accumulate=" + accumulate + ", lda=" + lda + ", ldb=" + ldb + ", ldc=" + ldc + ")";
+        }
+
+        /** True when flat index {@code i} of C lies inside the m x n result. */
+        boolean inResult(int i) {
+            int rel = i - cOff;
+            return rel >= 0 && rel / ldc < m && rel % ldc < n;
+        }
+    }
+
+    @ParameterizedTest(name = "gemm m={0} n={1} k={2}")
+    @MethodSource("gemmSizes")
+    void gemmMatchesScalarInEveryLayout(int m, int n, int k) {
+        SplittableRandom rnd = new SplittableRandom(1000L * m + 31L * n + k);
+        for (boolean transA : new boolean[] {false, true}) {
+            for (boolean transB : new boolean[] {false, true}) {
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    GemmCase g = GemmCase.of(rnd, transA, transB, m, n, k, accumulate);
+                    float[] expected = g.run(scalar);
+                    float[] actual = g.run(blocked);
+                    assertClose(g.toString(), expected, actual);
+                    for (int i = 0; i < actual.length; i++) {
+                        if (!g.inResult(i) && actual[i] != g.c()[i]) {
+                            fail(g + ": wrote element " + i + " outside the result (" + g.c()[i] + " -> "
+                                    + actual[i] + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Sizes over the parallel threshold, so the row split really changes with the thread count. */
+    @Test
+    void gemmIsBitIdenticalForEveryThreadCount() {
+        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}};
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int[] s : sizes) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        GemmCase g = GemmCase.of(rnd, transA, transB, s[0], s[1], s[2], accumulate);
+                        KernelRegistry.setThreads(1);
+                        float[] one = g.run(blocked);
+                        for (int t : new int[] {2, 3}) {
+                            KernelRegistry.setThreads(t);
+                            assertBitIdentical(g + " with " + t + " threads vs 1", one, g.run(blocked));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    static Conv2dGeometry geometry(int batch, int inH, int inW, int inC, int kH, int kW, int outC,
+                                   int strideH, int strideW, Padding padding) {
+        return new Conv2dGeometry(batch, inH, inW, inC, kH, kW, outC, strideH, strideW,
+                padding.padBefore(inH, kH, strideH), padding.padBefore(inW, kW, strideW),
+                padding.outputSize(inH, kH, strideH), padding.outputSize(inW, kW, strideW));
+    }
+
+    static Stream<Arguments> convGeometries() {
+        return Stream.of(
+                Arguments.of("1x1 stride 1 (pointwise)", geometry(2, 5, 7, 3, 1, 1, 4, 1, 1, Padding.VALID)),
+                Arguments.of("1x1 stride 1 same (pointwise)", geometry(2, 4, 4, 16, 1, 1, 8, 1, 1, Padding.SAME)),
+                Arguments.of("1x1 stride 1, k=300 > KC", geometry(1, 6, 5, 300, 1, 1, 20, 1, 1, Padding.VALID)),
+                Arguments.of("1x1 stride 2", geometry(2, 5, 7, 6, 1, 1, 5, 2, 2, Padding.VALID)),
+                Arguments.of("3x3 same stride 1", geometry(2, 5, 7, 3, 3, 3, 4, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 same stride 2", geometry(2, 7, 5, 4, 3, 3, 3, 2, 2, Padding.SAME)),
+                Arguments.of("3x3 same stride 2, even input", geometry(1, 8, 6, 5, 3, 3, 7, 2, 2, Padding.SAME)),
+                Arguments.of("3x3 same, 288 patch columns > KC",
+                        geometry(1, 9, 9, 32, 3, 3, 17, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 valid", geometry(2, 5, 7, 2, 3, 3, 3, 1, 1, Padding.VALID)),
+                Arguments.of("7x7 stride 2 valid", geometry(1, 15, 13, 3, 7, 7, 8, 2, 2, Padding.VALID)),
+                Arguments.of("7x7 stride 2 same", geometry(2, 16, 16, 3, 7, 7, 4, 2, 2, Padding.SAME)),
+                Arguments.of("2x2 same (pads 0 before, 1 after)", geometry(2, 5, 7, 3, 2, 2, 2, 1, 1, Padding.SAME)),
+                Arguments.of("3x2 same", geometry(2, 5, 7, 3, 3, 2, 4, 1, 1, Padding.SAME)),
+                Arguments.of("3x2 valid strides (2, 1)", geometry(2, 5, 7, 4, 3, 2, 3, 2, 1, Padding.VALID)),
+                Arguments.of("1 channel in and out", geometry(3, 5, 5, 1, 3, 3, 1, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 same, output over the parallel threshold",
+                        geometry(4, 15, 15, 32, 3, 3, 32, 1, 1, Padding.SAME)));
+    }
+
+    @Test
+    void geometriesUsePaddingArithmetic() {
+        Conv2dGeometry twoBySame = geometry(2, 5, 7, 3, 2, 2, 2, 1, 1, Padding.SAME);
+        assertEquals(0, twoBySame.padTop());
+        assertEquals(0, twoBySame.padLeft());
+        assertEquals(5, twoBySame.outH());
+        assertEquals(7, twoBySame.outW());
+        Conv2dGeometry stem = geometry(1, 15, 13, 3, 7, 7, 8, 2, 2, Padding.VALID);
+        assertEquals(5, stem.outH());
+        assertEquals(4, stem.outW());
+        Conv2dGeometry s2 = geometry(2, 7, 5, 4, 3, 3, 3, 2, 2, Padding.SAME);
+        assertEquals(1, s2.padTop());
+        assertEquals(4, s2.outH());
+        assertEquals(3, s2.outW());
+        assertEquals(true, geometry(2, 5, 7, 3, 1, 1, 4, 1, 1, Padding.VALID).isPointwise());
+        assertEquals(false, geometry(2, 5, 7, 6, 1, 1, 5, 2, 2, Padding.VALID).isPointwise());
+    }
+
+    @ParameterizedTest(name = "conv2d {0}")
+    @MethodSource("convGeometries")
+    void convolutionMatchesScalar(String label, Conv2dGeometry g) {
+        SplittableRandom rnd = new SplittableRandom(label.hashCode());
+        float[] x = random(rnd, g.inputSize());
+        float[] w = random(rnd, g.kernelSize());
+        float[] dy = random(rnd, g.outputSize());
+        float[] dwStart = random(rnd, g.kernelSize());
+        String what = "conv2d " + label + " " + g;
+
+        // Forward: y is overwritten, so start both from garbage.
+        float[] garbageY = random(rnd, g.outputSize());
+        float[] yScalar = garbageY.clone();
+        float[] yBlocked = garbageY.clone();
+        scalar.conv2dForward(g, x, w, yScalar);
+        blocked.conv2dForward(g, x, w, yBlocked);
+        assertClose(what + " forward", yScalar, yBlocked);
+
+        // Backward input: dx is overwritten.
+        float[] garbageX = random(rnd, g.inputSize());
+        float[] dxScalar = garbageX.clone();
+        float[] dxBlocked = garbageX.clone();
+        scalar.conv2dBackwardInput(g, dy, w, dxScalar);
+        blocked.conv2dBackwardInput(g, dy, w, dxBlocked);
+        assertClose(what + " backward input", dxScalar, dxBlocked);
+
+        // Backward kernel: dw accumulates (+=).
+        float[] dwScalar = dwStart.clone();
+        float[] dwBlocked = dwStart.clone();
+        scalar.conv2dBackwardKernel(g, x, dy, dwScalar);
+        blocked.conv2dBackwardKernel(g, x, dy, dwBlocked);
+        assertClose(what + " backward kernel", dwScalar, dwBlocked);
+
+        // Every thread count gives the same bits.
+        for (int t : new int[] {1, 2}) {
+            KernelRegistry.setThreads(t);
+            float[] y2 = garbageY.clone();
+            blocked.conv2dForward(g, x, w, y2);
+            assertBitIdentical(what + " forward, " + t + " threads", yBlocked, y2);
+            float[] dx2 = garbageX.clone();
+            blocked.conv2dBackwardInput(g, dy, w, dx2);
+            assertBitIdentical(what + " backward input, " + t + " threads", dxBlocked, dx2);
+            float[] dw2 = dwStart.clone();
+            blocked.conv2dBackwardKernel(g, x, dy, dw2);
+            assertBitIdentical(what + " backward kernel, " + t + " threads", dwBlocked, dw2);
+        }
+    }
+
+    /** The per-thread scratch buffer is reused: a small problem after a large one must not see stale data. */
+    @Test
+    void scratchBufferReuseAcrossGeometries() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        Conv2dGeometry big = geometry(2, 9, 9, 8, 3, 3, 4, 1, 1, Padding.SAME);
+        Conv2dGeometry small = geometry(1, 4, 3, 2, 3, 3, 3, 2, 2, Padding.SAME);
+        for (Conv2dGeometry g : new Conv2dGeometry[] {big, small, big, small}) {
+            float[] x = random(rnd, g.inputSize());
+            float[] w = random(rnd, g.kernelSize());
+            float[] dy = random(rnd, g.outputSize());
+            float[] y1 = new float[g.outputSize()];
+            float[] y2 = new float[g.outputSize()];
+            scalar.conv2dForward(g, x, w, y1);
+            blocked.conv2dForward(g, x, w, y2);
+            assertClose("forward after reuse " + g, y1, y2);
+            float[] dx1 = new float[g.inputSize()];
+            float[] dx2 = new float[g.inputSize()];
+            scalar.conv2dBackwardInput(g, dy, w, dx1);
+            blocked.conv2dBackwardInput(g, dy, w, dx2);
+            assertClose("backward input after reuse " + g, dx1, dx2);
+        }
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    static Pool2dGeometry pool(int batch, int inH, int inW, int c, int pH, int pW, int sH, int sW, Padding p) {
+        return new Pool2dGeometry(batch, inH, inW, c, pH, pW, sH, sW, p.padBefore(inH, pH, sH),
+                p.padBefore(inW, pW, sW), p.outputSize(inH, pH, sH), p.outputSize(inW, pW, sW));
+    }
+
+    static Stream<Arguments> poolGeometries() {
+        return Stream.of(
+                Arguments.of("2x2 stride 2 valid, odd input", pool(2, 5, 7, 3, 2, 2, 2, 2, Padding.VALID)),
+                Arguments.of("3x3 stride 2 valid", pool(2, 7, 7, 4, 3, 3, 2, 2, Padding.VALID)),
+                Arguments.of("3x3 stride 2 same", pool(2, 5, 7, 3, 3, 3, 2, 2, Padding.SAME)),
+                Arguments.of("2x2 stride 1 same", pool(1, 4, 5, 2, 2, 2, 1, 1, Padding.SAME)),
+                Arguments.of("3x2 strides (1, 2) same", pool(2, 5, 6, 3, 3, 2, 1, 2, Padding.SAME)));
+    }
+
+    @ParameterizedTest(name = "pooling {0}")
+    @MethodSource("poolGeometries")
+    void poolingMatchesScalar(String label, Pool2dGeometry g) {
+        SplittableRandom rnd = new SplittableRandom(label.hashCode());
+        float[] x = random(rnd, g.inputSize());
+        float[] dy = random(rnd, g.outputSize());
+        String what = "pooling " + label + " " + g;
+
+        float[] yS = new float[g.outputSize()];
+        float[] yB = new float[g.outputSize()];
+        int[] argS = new int[g.outputSize()];
+        int[] argB = new int[g.outputSize()];
+        scalar.maxPoolForward(g, x, yS, argS);
+        blocked.maxPoolForward(g, x, yB, argB);
+        assertClose(what + " max forward", yS, yB);
+        assertArrayEquals(argS, argB, what + " max argmax");
+        float[] dxS = random(rnd, g.inputSize());
+        float[] dxB = dxS.clone();
+        scalar.maxPoolBackward(g, dy, argS, dxS);
+        blocked.maxPoolBackward(g, dy, argB, dxB);
+        assertClose(what + " max backward", dxS, dxB);
+
+        Arrays.fill(yS, 0f);
+        Arrays.fill(yB, 0f);
+        scalar.avgPoolForward(g, x, yS);
+        blocked.avgPoolForward(g, x, yB);
+        assertClose(what + " avg forward", yS, yB);
+        dxS = random(rnd, g.inputSize());
+        dxB = dxS.clone();
+        scalar.avgPoolBackward(g, dy, dxS);
+        blocked.avgPoolBackward(g, dy, dxB);
+        assertClose(what + " avg backward", dxS, dxB);
+    }
+}
