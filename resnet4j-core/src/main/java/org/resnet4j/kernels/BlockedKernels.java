@@ -165,55 +165,106 @@ public class BlockedKernels extends ScalarKernels {
     private float[] im2col(Conv2dGeometry g, float[] x) {
         int cols = g.patchCols();
         float[] col = buffer(g.patchRows() * cols);
-        int inC = g.inC();
-        int row = 0;
-        for (int nb = 0; nb < g.batch(); nb++) {
-            for (int oh = 0; oh < g.outH(); oh++) {
-                for (int ow = 0; ow < g.outW(); ow++, row++) {
-                    int dst = row * cols;
-                    for (int kh = 0; kh < g.kH(); kh++) {
-                        int ih = oh * g.strideH() - g.padTop() + kh;
-                        for (int kw = 0; kw < g.kW(); kw++, dst += inC) {
-                            int iw = ow * g.strideW() - g.padLeft() + kw;
-                            if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
-                                Arrays.fill(col, dst, dst + inC, 0f);
-                            } else {
-                                System.arraycopy(x, ((nb * g.inH() + ih) * g.inW() + iw) * inC, col, dst, inC);
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        Parallel.forRange(g.patchRows(), cols, (from, to) -> im2colRows(g, x, col, from, to));
         return col;
     }
 
-    /** The adjoint of im2col: adds every patch entry back to the input pixel it came from. */
-    private static void col2im(Conv2dGeometry g, float[] col, float[] dx) {
-        Arrays.fill(dx, 0, g.inputSize(), 0f);
+    private static void im2colRows(Conv2dGeometry g, float[] x, float[] col, int from, int to) {
         int cols = g.patchCols();
         int inC = g.inC();
-        int row = 0;
-        for (int nb = 0; nb < g.batch(); nb++) {
-            for (int oh = 0; oh < g.outH(); oh++) {
-                for (int ow = 0; ow < g.outW(); ow++, row++) {
-                    int src = row * cols;
-                    for (int kh = 0; kh < g.kH(); kh++) {
-                        int ih = oh * g.strideH() - g.padTop() + kh;
-                        for (int kw = 0; kw < g.kW(); kw++, src += inC) {
-                            int iw = ow * g.strideW() - g.padLeft() + kw;
-                            if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
-                                continue;
-                            }
-                            int dst = ((nb * g.inH() + ih) * g.inW() + iw) * inC;
-                            for (int ci = 0; ci < inC; ci++) {
-                                dx[dst + ci] += col[src + ci];
-                            }
+        int perImage = g.outH() * g.outW();
+        for (int row = from; row < to; row++) {
+            int nb = row / perImage;
+            int oh = (row % perImage) / g.outW();
+            int ow = row % g.outW();
+            int dst = row * cols;
+            for (int kh = 0; kh < g.kH(); kh++) {
+                int ih = oh * g.strideH() - g.padTop() + kh;
+                for (int kw = 0; kw < g.kW(); kw++, dst += inC) {
+                    int iw = ow * g.strideW() - g.padLeft() + kw;
+                    if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
+                        Arrays.fill(col, dst, dst + inC, 0f);
+                    } else {
+                        System.arraycopy(x, ((nb * g.inH() + ih) * g.inW() + iw) * inC, col, dst, inC);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of im2col: adds every patch entry back to the input pixel it came from. Images
+     * are independent (split over threads); within one the rows are added in order.
+     */
+    private static void col2im(Conv2dGeometry g, float[] col, float[] dx) {
+        int perImage = g.inH() * g.inW() * g.inC();
+        Parallel.forRange(g.batch(), (long) g.outH() * g.outW() * g.patchCols(), (from, to) -> {
+            Arrays.fill(dx, from * perImage, to * perImage, 0f);
+            for (int nb = from; nb < to; nb++) {
+                col2imImage(g, col, dx, nb);
+            }
+        });
+    }
+
+    private static void col2imImage(Conv2dGeometry g, float[] col, float[] dx, int nb) {
+        int cols = g.patchCols();
+        int inC = g.inC();
+        int row = nb * g.outH() * g.outW();
+        for (int oh = 0; oh < g.outH(); oh++) {
+            for (int ow = 0; ow < g.outW(); ow++, row++) {
+                int src = row * cols;
+                for (int kh = 0; kh < g.kH(); kh++) {
+                    int ih = oh * g.strideH() - g.padTop() + kh;
+                    for (int kw = 0; kw < g.kW(); kw++, src += inC) {
+                        int iw = ow * g.strideW() - g.padLeft() + kw;
+                        if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
+                            continue;
+                        }
+                        int dst = ((nb * g.inH() + ih) * g.inW() + iw) * inC;
+                        for (int ci = 0; ci < inC; ci++) {
+                            dx[dst + ci] += col[src + ci];
                         }
                     }
                 }
             }
         }
+    }
+
+    // Element-wise work, split over the kernel threads. Each index is written by one chunk with
+    // the reference loop body, so results equal the scalar kernels' bit for bit.
+
+    @Override
+    public void reluForward(float[] x, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> ScalarKernels.reluForward(x, y, from, to));
+    }
+
+    @Override
+    public void reluBackward(float[] y, float[] dy, float[] dx, int n) {
+        Parallel.forRange(n, 1, (from, to) -> ScalarKernels.reluBackward(y, dy, dx, from, to));
+    }
+
+    @Override
+    public void add(float[] a, float[] b, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> ScalarKernels.add(a, b, y, from, to));
+    }
+
+    @Override
+    public void channelAffine(float[] x, int rows, int channels, float[] scale, float[] shift, float[] y) {
+        Parallel.forRange(rows, channels, (from, to) -> ScalarKernels.channelAffine(x, from, to, channels, scale, shift, y));
+    }
+
+    @Override
+    public void addRowVector(float[] y, int rows, int cols, float[] v) {
+        Parallel.forRange(rows, cols, (from, to) -> ScalarKernels.addRowVector(y, from, to, cols, v));
+    }
+
+    @Override
+    public void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
+                                       float[] gamma, double[] sumDy, double[] sumDyXhat, boolean training,
+                                       float[] dx) {
+        float[][] coef = batchNormBackwardCoefficients(rows, channels, invStd, gamma, sumDy, sumDyXhat, training);
+        Parallel.forRange(rows, 2L * channels,
+                (from, to) -> ScalarKernels.batchNormBackwardInput(x, dy, from, to, channels, mean, invStd, coef, dx));
     }
 
     /** A per-thread scratch array of at least {@code size} floats, reused across calls. */

@@ -259,7 +259,12 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void channelAffine(float[] x, int rows, int channels, float[] scale, float[] shift, float[] y) {
-        for (int r = 0; r < rows; r++) {
+        channelAffine(x, 0, rows, channels, scale, shift, y);
+    }
+
+    /** {@link #channelAffine(float[], int, int, float[], float[], float[])} on rows {@code [from, to)}. */
+    static void channelAffine(float[] x, int from, int to, int channels, float[] scale, float[] shift, float[] y) {
+        for (int r = from; r < to; r++) {
             int base = r * channels;
             for (int ch = 0; ch < channels; ch++) {
                 y[base + ch] = x[base + ch] * scale[ch] + shift[ch];
@@ -286,6 +291,13 @@ public class ScalarKernels implements Kernels {
     public void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean,
                                        float[] invStd, float[] gamma, double[] sumDy, double[] sumDyXhat,
                                        boolean training, float[] dx) {
+        float[][] coef = batchNormBackwardCoefficients(rows, channels, invStd, gamma, sumDy, sumDyXhat, training);
+        batchNormBackwardInput(x, dy, 0, rows, channels, mean, invStd, coef, dx);
+    }
+
+    /** Per channel: {@code gamma*invStd}, the mean of dy, the mean of dy*xhat (0 with fixed statistics). */
+    static float[][] batchNormBackwardCoefficients(int rows, int channels, float[] invStd, float[] gamma,
+                                                   double[] sumDy, double[] sumDyXhat, boolean training) {
         float[] k = new float[channels];
         float[] meanDy = new float[channels];
         float[] meanDyXhat = new float[channels];
@@ -294,7 +306,16 @@ public class ScalarKernels implements Kernels {
             meanDy[ch] = training ? (float) (sumDy[ch] / rows) : 0f;
             meanDyXhat[ch] = training ? (float) (sumDyXhat[ch] / rows) : 0f;
         }
-        for (int r = 0; r < rows; r++) {
+        return new float[][] {k, meanDy, meanDyXhat};
+    }
+
+    /** The input gradient of batch normalization on rows {@code [from, to)}, from its coefficients. */
+    static void batchNormBackwardInput(float[] x, float[] dy, int from, int to, int channels, float[] mean,
+                                       float[] invStd, float[][] coef, float[] dx) {
+        float[] k = coef[0];
+        float[] meanDy = coef[1];
+        float[] meanDyXhat = coef[2];
+        for (int r = from; r < to; r++) {
             int base = r * channels;
             for (int ch = 0; ch < channels; ch++) {
                 float xhat = (x[base + ch] - mean[ch]) * invStd[ch];
@@ -305,7 +326,12 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void addRowVector(float[] y, int rows, int cols, float[] v) {
-        for (int r = 0; r < rows; r++) {
+        addRowVector(y, 0, rows, cols, v);
+    }
+
+    /** {@link #addRowVector(float[], int, int, float[])} on rows {@code [from, to)}. */
+    static void addRowVector(float[] y, int from, int to, int cols, float[] v) {
+        for (int r = from; r < to; r++) {
             int base = r * cols;
             for (int c = 0; c < cols; c++) {
                 y[base + c] += v[c];
@@ -329,7 +355,12 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void reluForward(float[] x, float[] y, int n) {
-        for (int i = 0; i < n; i++) {
+        reluForward(x, y, 0, n);
+    }
+
+    /** {@link #reluForward(float[], float[], int)} on indices {@code [from, to)}. */
+    static void reluForward(float[] x, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
             // Written so that NaN passes through, as TensorFlow's relu does: a NaN must reach the loss.
             y[i] = x[i] < 0f ? 0f : x[i];
         }
@@ -337,14 +368,24 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void reluBackward(float[] y, float[] dy, float[] dx, int n) {
-        for (int i = 0; i < n; i++) {
+        reluBackward(y, dy, dx, 0, n);
+    }
+
+    /** {@link #reluBackward(float[], float[], float[], int)} on indices {@code [from, to)}. */
+    static void reluBackward(float[] y, float[] dy, float[] dx, int from, int to) {
+        for (int i = from; i < to; i++) {
             dx[i] = y[i] > 0f ? dy[i] : 0f;
         }
     }
 
     @Override
     public void add(float[] a, float[] b, float[] y, int n) {
-        for (int i = 0; i < n; i++) {
+        add(a, b, y, 0, n);
+    }
+
+    /** {@link #add(float[], float[], float[], int)} on indices {@code [from, to)}. */
+    static void add(float[] a, float[] b, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
             y[i] = a[i] + b[i];
         }
     }

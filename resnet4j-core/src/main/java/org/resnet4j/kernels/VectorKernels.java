@@ -201,25 +201,25 @@ public final class VectorKernels extends BlockedKernels {
     /** Packs rows {@code [i0, i0+mc)} x depth {@code [p0, p0+kc)} of op(A) into MR-row strips, zero-padded. */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
         int strips = (mc + MR - 1) / MR;
-        for (int s = 0; s < strips; s++) {
-            int base = s * MR * kc;
-            for (int r = 0; r < MR; r++) {
-                int i = s * MR + r;
-                if (i >= mc) {
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + p * MR + r] = 0f;
-                    }
-                } else if (transA) {
-                    int src = aOff + p0 * lda + i0 + i;
-                    for (int p = 0; p < kc; p++, src += lda) {
-                        ap[base + p * MR + r] = a[src];
-                    }
-                } else {
-                    int src = aOff + (i0 + i) * lda + p0;
-                    for (int p = 0; p < kc; p++) {
-                        ap[base + p * MR + r] = a[src + p];
-                    }
+        if (mc % MR != 0) {
+            Arrays.fill(ap, 0, strips * MR * kc, 0f);
+        }
+        if (transA) {
+            // op(A) = A^T: a row of the stored A holds one depth index for consecutive rows of
+            // op(A); read it in order (the strided walk down a column was the slow part).
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                for (int i = 0; i < mc; i++) {
+                    ap[(i / MR) * MR * kc + p * MR + (i % MR)] = a[src + i];
                 }
+            }
+            return;
+        }
+        for (int i = 0; i < mc; i++) {
+            int src = aOff + (i0 + i) * lda + p0;
+            int dst = (i / MR) * MR * kc + (i % MR);
+            for (int p = 0; p < kc; p++, dst += MR) {
+                ap[dst] = a[src + p];
             }
         }
     }

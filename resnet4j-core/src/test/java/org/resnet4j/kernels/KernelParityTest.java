@@ -341,4 +341,57 @@ abstract class KernelParityTest {
         blocked.avgPoolBackward(g, dy, dxB);
         assertClose(what + " avg backward", dxS, dxB);
     }
+
+    // ---------------------------------------------------------------- element-wise
+
+    /** Sizes above the split threshold, odd so chunks are uneven; results must equal the oracle bit for bit. */
+    @Test
+    void elementWiseKernelsEqualTheOracleExactly() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        int rows = 4099;
+        int channels = 37;
+        int n = rows * channels;
+        float[] x = random(rnd, n);
+        float[] y = random(rnd, n);
+        float[] scale = random(rnd, channels);
+        float[] shift = random(rnd, channels);
+        float[] mean = random(rnd, channels);
+        float[] invStd = random(rnd, channels);
+        float[] gamma = random(rnd, channels);
+        double[] s1 = new double[channels];
+        double[] s2 = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            s1[c] = rnd.nextDouble(-5, 5);
+            s2[c] = rnd.nextDouble(-5, 5);
+        }
+        for (int threads : new int[] {1, 2, 3}) {
+            KernelRegistry.setThreads(threads);
+            String t = " with " + threads + " thread(s)";
+            float[] want = new float[n];
+            float[] got = new float[n];
+            scalar.reluForward(x, want, n);
+            blocked.reluForward(x, got, n);
+            assertBitIdentical("reluForward" + t, want, got);
+            scalar.reluBackward(x, y, want, n);
+            blocked.reluBackward(x, y, got, n);
+            assertBitIdentical("reluBackward" + t, want, got);
+            scalar.add(x, y, want, n);
+            blocked.add(x, y, got, n);
+            assertBitIdentical("add" + t, want, got);
+            scalar.channelAffine(x, rows, channels, scale, shift, want);
+            blocked.channelAffine(x, rows, channels, scale, shift, got);
+            assertBitIdentical("channelAffine" + t, want, got);
+            float[] w1 = y.clone();
+            float[] w2 = y.clone();
+            scalar.addRowVector(w1, rows, channels, shift);
+            blocked.addRowVector(w2, rows, channels, shift);
+            assertBitIdentical("addRowVector" + t, w1, w2);
+            for (boolean training : new boolean[] {true, false}) {
+                scalar.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, want);
+                blocked.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, got);
+                assertBitIdentical("batchNormBackwardInput training=" + training + t, want, got);
+            }
+        }
+        KernelRegistry.setThreads(Runtime.getRuntime().availableProcessors());
+    }
 }

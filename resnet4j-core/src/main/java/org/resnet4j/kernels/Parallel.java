@@ -1,0 +1,50 @@
+package org.resnet4j.kernels;
+
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * Splits an index range over the kernel threads. Only for work whose result does not depend
+ * on the split (each index written by exactly one chunk), so that results stay identical for
+ * every thread count.
+ */
+final class Parallel {
+
+    /** Work on indices {@code [from, to)}. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    private Parallel() {
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in chunks; {@code costPerIndex} (rough operations per
+     * index) decides whether the range is worth splitting at all.
+     */
+    static void forRange(int n, long costPerIndex, Range body) {
+        int threads = KernelRegistry.threads();
+        if (threads <= 1 || n < 2 || (long) n * costPerIndex < (1L << 16)) {
+            body.run(0, n);
+            return;
+        }
+        int chunks = Math.min(n, threads * 2);
+        RecursiveAction[] parts = new RecursiveAction[chunks];
+        for (int t = 0; t < chunks; t++) {
+            int from = (int) ((long) n * t / chunks);
+            int to = (int) ((long) n * (t + 1) / chunks);
+            parts[t] = new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    body.run(from, to);
+                }
+            };
+        }
+        KernelRegistry.pool().invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(parts);
+            }
+        });
+    }
+}
