@@ -2,7 +2,7 @@ package org.resnet4j.layers;
 
 import java.util.Map;
 import org.resnet4j.kernels.Kernels;
-import org.resnet4j.layers.initializers.Initializer;
+import org.resnet4j.layers.initializers.Initializers;
 import org.resnet4j.layers.initializers.Ones;
 import org.resnet4j.layers.initializers.Zeros;
 import org.resnet4j.tensor.Shape;
@@ -193,10 +193,15 @@ public final class BatchNormalization extends SingleInputLayer {
         c.put("epsilon", epsilon);
         c.put("center", center);
         c.put("scale", scale);
-        c.put("beta_initializer", Map.of("class_name", "Zeros", "config", Map.of()));
-        c.put("gamma_initializer", Map.of("class_name", "Ones", "config", Map.of()));
-        c.put("moving_mean_initializer", Map.of("class_name", "Zeros", "config", Map.of()));
-        c.put("moving_variance_initializer", Map.of("class_name", "Ones", "config", Map.of()));
+        c.put("beta_initializer", Initializers.serialize(new Zeros()));
+        c.put("gamma_initializer", Initializers.serialize(new Ones()));
+        c.put("moving_mean_initializer", Initializers.serialize(new Zeros()));
+        c.put("moving_variance_initializer", Initializers.serialize(new Ones()));
+        c.put("beta_regularizer", null);
+        c.put("gamma_regularizer", null);
+        c.put("beta_constraint", null);
+        c.put("gamma_constraint", null);
+        c.put("synchronized", false);
         return c;
     }
 

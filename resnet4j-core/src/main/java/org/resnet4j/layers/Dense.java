@@ -5,6 +5,7 @@ import java.util.Map;
 import org.resnet4j.kernels.Kernels;
 import org.resnet4j.layers.initializers.GlorotUniform;
 import org.resnet4j.layers.initializers.Initializer;
+import org.resnet4j.layers.initializers.Initializers;
 import org.resnet4j.layers.initializers.Zeros;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
@@ -131,8 +132,12 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         c.put("units", units);
         c.put("activation", activation.kerasName());
         c.put("use_bias", useBias);
-        c.put("kernel_initializer", Map.of("class_name", kernelInitializer.className(), "config", kernelInitializer.config()));
-        c.put("bias_initializer", Map.of("class_name", biasInitializer.className(), "config", biasInitializer.config()));
+        c.put("kernel_initializer", Initializers.serialize(kernelInitializer));
+        c.put("bias_initializer", Initializers.serialize(biasInitializer));
+        c.put("kernel_regularizer", null);
+        c.put("bias_regularizer", null);
+        c.put("kernel_constraint", null);
+        c.put("bias_constraint", null);
         return c;
     }
 

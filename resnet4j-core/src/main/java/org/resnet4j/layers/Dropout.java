@@ -35,6 +35,11 @@ public final class Dropout extends SingleInputLayer {
         return rate;
     }
 
+    /** The seed, or {@code null} when drawn from the global seed stream. */
+    public Long seed() {
+        return seed;
+    }
+
     @Override
     public Shape computeOutputShape(Shape in) {
         return in;
@@ -84,6 +89,7 @@ public final class Dropout extends SingleInputLayer {
         Map<String, Object> c = super.getConfig();
         c.put("rate", rate);
         c.put("seed", seed);
+        c.put("noise_shape", null);
         return c;
     }
 }

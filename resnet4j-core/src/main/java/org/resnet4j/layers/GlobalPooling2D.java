@@ -11,6 +11,14 @@ public abstract sealed class GlobalPooling2D extends SingleInputLayer
     }
 
     @Override
+    public java.util.Map<String, Object> getConfig() {
+        java.util.Map<String, Object> c = super.getConfig();
+        c.put("data_format", "channels_last");
+        c.put("keepdims", false);
+        return c;
+    }
+
+    @Override
     public Shape computeOutputShape(Shape in) {
         requireRank(in, 4, "an NHWC image batch");
         return Shape.of(in.dim(0), in.dim(3));

@@ -69,9 +69,8 @@ public final class InputLayer extends Layer {
         for (int d : shape.dims()) {
             batchShape.add(d == Shape.UNKNOWN ? null : d);
         }
-        c.put("batch_input_shape", batchShape);
+        c.put("batch_shape", batchShape);
         c.put("sparse", false);
-        c.put("ragged", false);
         return c;
     }
 }

@@ -25,23 +25,14 @@ public final class Names {
         COUNTS.clear();
     }
 
-    /** Keras's snake_case of a class name: {@code ZeroPadding2D} to {@code zero_padding2d}. */
+    /**
+     * Keras's {@code to_snake_case} of a class name, the same three substitutions:
+     * {@code ZeroPadding2D} to {@code zero_padding2d}, {@code BatchNormalization} to
+     * {@code batch_normalization}.
+     */
     public static String snakeCase(String className) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < className.length(); i++) {
-            char ch = className.charAt(i);
-            if (Character.isUpperCase(ch)) {
-                boolean prevLower = i > 0 && (Character.isLowerCase(className.charAt(i - 1))
-                        || Character.isDigit(className.charAt(i - 1)));
-                boolean nextLower = i + 1 < className.length() && Character.isLowerCase(className.charAt(i + 1));
-                if (i > 0 && (prevLower || nextLower) && !(i > 0 && Character.isDigit(className.charAt(i - 1)))) {
-                    sb.append('_');
-                }
-                sb.append(Character.toLowerCase(ch));
-            } else {
-                sb.append(ch);
-            }
-        }
-        return sb.toString();
+        String n = className.replaceAll("\\W+", "");
+        n = n.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+        return n.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -46,6 +46,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    protected boolean interleavesSlots() {
+        return true;
+    }
+
+    @Override
     protected void update(float[] w, float[] g, float[][] slots, long step) {
         float[] m = slots[0];
         float[] v = slots[1];

@@ -85,9 +85,37 @@ public abstract class Optimizer {
         return state.computeIfAbsent(p, k -> newSlots(k.value().size()));
     }
 
-    /** The weights that have state, in first-update order is not guaranteed: callers order them. */
-    public List<Parameter> weightsWithState() {
-        return new ArrayList<>(state.keySet());
+    /**
+     * The state arrays for {@code trainable} in the order Keras stores an optimizer's
+     * variables (after the step count and the learning rate): slot by slot over the weights,
+     * or weight by weight when {@link #interleavesSlots()}.
+     */
+    public List<float[]> kerasSlotOrder(List<Parameter> trainable) {
+        List<float[]> out = new ArrayList<>();
+        if (interleavesSlots()) {
+            for (Parameter p : trainable) {
+                for (float[] s : slots(p)) {
+                    out.add(s);
+                }
+            }
+        } else {
+            for (int k = 0; k < slotCount(); k++) {
+                for (Parameter p : trainable) {
+                    out.add(slots(p)[k]);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The weight that entry {@code i} of {@link #kerasSlotOrder} belongs to. */
+    public Parameter kerasSlotOwner(List<Parameter> trainable, int i) {
+        return interleavesSlots() ? trainable.get(i / slotCount()) : trainable.get(i % trainable.size());
+    }
+
+    /** True when Keras stores this optimizer's slots per weight (Adam: m, v of each weight in turn). */
+    protected boolean interleavesSlots() {
+        return false;
     }
 
     /** Keras's config of the optimizer. */
