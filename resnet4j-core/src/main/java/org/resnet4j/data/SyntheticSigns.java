@@ -57,7 +57,7 @@ public final class SyntheticSigns {
             labels[i] = label;
             BufferedImage img = draw(label, r);
             int[] argb = img.getRGB(0, 0, SIZE, SIZE, null, 0, SIZE);
-            double noise = r.nextDouble() * 10;
+            double noise = r.nextDouble() * 6;
             for (int p = 0; p < argb.length; p++) {
                 for (int ch = 0; ch < 3; ch++) {
                     double v = (argb[p] >> (16 - 8 * ch)) & 0xff;
@@ -101,9 +101,9 @@ public final class SyntheticSigns {
         g.setPaint(new GradientPaint(r.nextInt(SIZE), 0, bg1, r.nextInt(SIZE), SIZE, bg2));
         g.fillRect(0, 0, SIZE, SIZE);
         // Clutter: blobs and bars that are not hands.
-        int clutter = r.nextInt(4);
+        int clutter = r.nextInt(3);
         for (int k = 0; k < clutter; k++) {
-            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256), 60 + r.nextInt(120)));
+            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256), 40 + r.nextInt(80)));
             if (r.nextBoolean()) {
                 g.fill(new Ellipse2D.Double(r.nextInt(-8, SIZE), r.nextInt(-8, SIZE), 6 + r.nextInt(20), 6 + r.nextInt(20)));
             } else {
@@ -111,9 +111,9 @@ public final class SyntheticSigns {
             }
         }
         AffineTransform at = new AffineTransform();
-        at.translate(SIZE / 2.0 + r.nextDouble(-9, 9), SIZE / 2.0 + r.nextDouble(-7, 9));
-        at.rotate(Math.toRadians(r.nextDouble(-35, 35)));
-        double scale = r.nextDouble(0.8, 1.15);
+        at.translate(SIZE / 2.0 + r.nextDouble(-6, 6), SIZE / 2.0 + r.nextDouble(-2, 8));
+        at.rotate(Math.toRadians(r.nextDouble(-25, 25)));
+        double scale = r.nextDouble(1.1, 1.45);
         at.scale(r.nextBoolean() ? scale : -scale, scale); // left or right hand
         g.setTransform(at);
         Color edge = skin.darker();
@@ -161,8 +161,8 @@ public final class SyntheticSigns {
         g.fill(new RoundRectangle2D.Double(-7, 10, 14, 30, 5, 5));
         g.dispose();
         // Lighting: brightness and contrast of the whole picture.
-        double gain = r.nextDouble(0.7, 1.25);
-        double bias = r.nextDouble(-20, 20);
+        double gain = r.nextDouble(0.8, 1.2);
+        double bias = r.nextDouble(-15, 15);
         for (int y = 0; y < SIZE; y++) {
             for (int x = 0; x < SIZE; x++) {
                 int p = img.getRGB(x, y);

@@ -67,8 +67,11 @@ public final class ModelFiles {
         Path tmpH5 = null;
         try {
             Files.createDirectories(dir);
-            tmpZip = Files.createTempFile(dir, "." + name + ".", ".tmp");
-            tmpH5 = Files.createTempFile(dir, "." + name + ".", ".h5.tmp");
+            // Temporary names beside the target (so the final rename stays on one file system),
+            // created with the default permissions the finished file should have.
+            String nonce = Long.toHexString(System.nanoTime());
+            tmpZip = Files.createFile(dir.resolve("." + name + "." + nonce + ".tmp"));
+            tmpH5 = Files.createFile(dir.resolve("." + name + "." + nonce + ".h5.tmp"));
             KerasWeights.write(tmpH5, model, optimizer);
             Map<String, Object> config = ModelConfig.toKeras(model);
             if (optimizer != null) {

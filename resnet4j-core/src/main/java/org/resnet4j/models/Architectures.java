@@ -14,13 +14,18 @@ public final class Architectures {
         Model build(int[] inputShape, int classes);
     }
 
-    private static final Map<String, Builder> BUILDERS = new LinkedHashMap<>();
+    private static final Map<String, Builder> BUILDERS = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
 
     static {
         BUILDERS.put("resnet50", ResNet50::build);
     }
 
     private Architectures() {
+    }
+
+    /** Adds (or replaces) an architecture, so that the command line and configs can name it. */
+    public static synchronized void register(String name, Builder builder) {
+        BUILDERS.put(name, builder);
     }
 
     /** The names that {@link #build} knows. */
