@@ -29,6 +29,12 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "6", description = "Number of classes. Default: ${DEFAULT-VALUE}.")
     int classes;
 
+    @Option(names = "--model", paramLabel = "FILE", description = "Summarise a saved .keras model instead of building --arch.")
+    java.nio.file.Path model;
+
+    @Option(names = "--json", description = "Print one JSON object: layers and parameter totals.")
+    boolean json;
+
     @Option(names = "--format", defaultValue = "table",
             description = "table (Keras's table) or tsv (index, type, output_shape, params, extra). "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -39,14 +45,40 @@ final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (input.length != 3) {
-            throw new UserException("--input must be height,width,channels (three numbers); received "
-                    + input.length + " number(s)");
+        Model built;
+        if (model != null) {
+            built = org.resnet4j.io.ModelFiles.load(model).model();
+        } else {
+            if (input.length != 3) {
+                throw new UserException("--input must be height,width,channels (three numbers); received "
+                        + input.length + " number(s)");
+            }
+            built = Architectures.build(arch, input, classes);
         }
-        Model model = Architectures.build(arch, input, classes);
-        ModelSummary summary = model.summary();
+        ModelSummary summary = built.summary();
         PrintWriter out = spec.commandLine().getOut();
-        out.print(format == Format.tsv ? summary.toTsv() : summary.toTable());
+        if (json) {
+            java.util.List<Object> layers = new java.util.ArrayList<>();
+            for (ModelSummary.Row r : summary.rows()) {
+                java.util.Map<String, Object> l = new java.util.LinkedHashMap<>();
+                l.put("name", r.name());
+                l.put("type", r.type());
+                l.put("output_shape", r.outputShape().toString());
+                l.put("params", r.params());
+                l.put("connected_to", r.connectedTo());
+                l.put("extra", r.extra());
+                layers.add(l);
+            }
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("model", built.name());
+            o.put("layers", layers);
+            o.put("total_params", summary.totalParams());
+            o.put("trainable_params", summary.trainableParams());
+            o.put("non_trainable_params", summary.nonTrainableParams());
+            out.println(org.resnet4j.io.Json.write(o));
+        } else {
+            out.print(format == Format.tsv ? summary.toTsv() : summary.toTable());
+        }
         out.flush();
         return 0;
     }

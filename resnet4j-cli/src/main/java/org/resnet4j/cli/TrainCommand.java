@@ -31,6 +31,7 @@ import org.resnet4j.train.Losses;
 import org.resnet4j.train.Metrics;
 import org.resnet4j.train.Monitor;
 import org.resnet4j.train.Optimizer;
+import org.resnet4j.train.PreciseBatchNorm;
 import org.resnet4j.train.ProgressLogger;
 import org.resnet4j.train.RMSprop;
 import org.resnet4j.train.SGD;
@@ -112,6 +113,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--target-accuracy", paramLabel = "A",
             description = "Stop once validation accuracy reaches A; exit with code 3 if it never does.")
     Double targetAccuracy;
+
+    @Option(names = "--precise-bn", defaultValue = "20", paramLabel = "BATCHES",
+            description = "After each epoch, set BatchNormalization's moving statistics to the population statistics "
+                    + "of this many training batches (0: keep Keras's moving averages only). Default: ${DEFAULT-VALUE}.")
+    int preciseBn;
 
     @Option(names = "--json", description = "Print one JSON object with the results (progress goes to standard error).")
     boolean json;
@@ -198,6 +204,13 @@ final class TrainCommand implements Callable<Integer> {
         List<Callback> callbacks = new ArrayList<>();
         callbacks.add(new ProgressLogger(progress, !json && System.console() != null));
         callbacks.add(new TerminateOnNaN(System.err));
+        if (preciseBn < 0) {
+            throw new UserException("--precise-bn must be 0 or more; received " + preciseBn);
+        }
+        if (preciseBn > 0) {
+            callbacks.add(new PreciseBatchNorm(trainP.x(), batchSize, preciseBn, seed));
+        }
+        provenance.put("precise_bn_batches", preciseBn);
         TargetAccuracy target = targetAccuracy == null ? null : new TargetAccuracy(targetAccuracy);
         if (target != null) {
             callbacks.add(target);

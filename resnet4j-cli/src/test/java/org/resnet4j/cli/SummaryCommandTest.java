@@ -78,4 +78,27 @@ class SummaryCommandTest {
         assertTrue(r.err().contains("--input must be height,width,channels"), r.err());
         assertTrue(r.err().contains("\tat org.resnet4j.cli.SummaryCommand"), r.err());
     }
+
+    @Test
+    void jsonHasTheTotals() {
+        CliTestSupport.Result r = run("summary", "--json");
+        assertEquals(0, r.code(), r.err());
+        var o = org.resnet4j.io.Json.readObject(r.out().trim(), "summary");
+        assertEquals(23_600_006, ((Number) o.get("total_params")).longValue());
+        assertEquals(23_546_886, ((Number) o.get("trainable_params")).longValue());
+        assertEquals(53_120, ((Number) o.get("non_trainable_params")).longValue());
+        assertEquals(177, ((List<?>) o.get("layers")).size());
+    }
+
+    @Test
+    void summaryOfASavedModel(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Path f = dir.resolve("r.keras");
+        org.resnet4j.io.ModelFiles.save(f, org.resnet4j.models.ResNet50.build(new int[] {64, 64, 3}, 6), null, null,
+                List.of(), new org.resnet4j.io.ModelMetadata());
+        CliTestSupport.Result table = run("summary", "--model", f.toString());
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("Total params: 23,600,006"));
+        CliTestSupport.Result tsv = run("summary", "--model", f.toString(), "--format", "tsv");
+        assertEquals(run("summary", "--format", "tsv").out(), tsv.out());
+    }
 }

@@ -77,14 +77,7 @@ public final class LayerConfigs {
                 .padding(Padding.fromKeras(c.string("padding", "valid")))
                 .activation(ActivationFunction.fromKeras(c.string("activation", "linear")))
                 .useBias(c.bool("use_bias", true)).name(c.name());
-        Initializer ki = c.initializer("kernel_initializer");
-        if (ki != null) {
-            b.kernelInitializer(ki);
-        }
-        Initializer bi = c.initializer("bias_initializer");
-        if (bi != null) {
-            b.biasInitializer(bi);
-        }
+        c.withInitializers(b::kernelInitializer, b::biasInitializer);
         return b.build();
     }
 
@@ -154,14 +147,7 @@ public final class LayerConfigs {
         Dense.Builder b = Dense.builder(c.integer("units", -1))
                 .activation(ActivationFunction.fromKeras(c.string("activation", "linear")))
                 .useBias(c.bool("use_bias", true)).name(c.name());
-        Initializer ki = c.initializer("kernel_initializer");
-        if (ki != null) {
-            b.kernelInitializer(ki);
-        }
-        Initializer bi = c.initializer("bias_initializer");
-        if (bi != null) {
-            b.biasInitializer(bi);
-        }
+        c.withInitializers(b::kernelInitializer, b::biasInitializer);
         return b.build();
     }
 
@@ -273,6 +259,18 @@ public final class LayerConfigs {
                 return new int[] {a.intValue(), b.intValue()};
             }
             throw wrong(key, "an integer or a pair of integers");
+        }
+
+        /** Hands the kernel and bias initializers, where the config names them, to a builder. */
+        void withInitializers(java.util.function.Consumer<Initializer> kernel, java.util.function.Consumer<Initializer> bias) {
+            Initializer ki = initializer("kernel_initializer");
+            if (ki != null) {
+                kernel.accept(ki);
+            }
+            Initializer bi = initializer("bias_initializer");
+            if (bi != null) {
+                bias.accept(bi);
+            }
         }
 
         /** A serialized initializer (Keras 3 envelope, Keras 2 {class_name, config}, or a name), or null. */

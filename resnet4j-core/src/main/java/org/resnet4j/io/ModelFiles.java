@@ -6,10 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -86,11 +84,7 @@ public final class ModelFiles {
                 putStored(zip, "config.json", Json.write(config).getBytes(StandardCharsets.UTF_8));
                 putStored(zip, "model.weights.h5", tmpH5);
             }
-            try {
-                Files.move(tmpZip, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmpZip, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.moveIntoPlace(tmpZip, file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write the model: " + e.getMessage(), e);
         } finally {

@@ -34,15 +34,7 @@ public class BlockedKernels extends ScalarKernels {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        if (k == 0) {
+        if (!prepareOutput(m, n, k, c, cOff, ldc, accumulate)) {
             return;
         }
         // B is read once per row of A: give it a contiguous k x n layout when it is transposed.
@@ -87,6 +79,22 @@ public class BlockedKernels extends ScalarKernels {
                 invokeAll(parts);
             }
         });
+    }
+
+    /**
+     * Zeroes C unless accumulating; returns false when there is nothing left to compute
+     * (an empty C, or no depth).
+     */
+    static boolean prepareOutput(int m, int n, int k, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return false;
+        }
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+        }
+        return k != 0;
     }
 
     /** Rows {@code [r0, r1)} of C += op(A) * B, B non-transposed. */

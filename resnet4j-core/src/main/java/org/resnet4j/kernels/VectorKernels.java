@@ -50,15 +50,7 @@ public final class VectorKernels extends BlockedKernels {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m == 0 || n == 0) {
-            return;
-        }
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        if (k == 0) {
+        if (!prepareOutput(m, n, k, c, cOff, ldc, accumulate)) {
             return;
         }
         int rowBlocks = (m + MC - 1) / MC;

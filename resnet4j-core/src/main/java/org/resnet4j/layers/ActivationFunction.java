@@ -82,6 +82,19 @@ public enum ActivationFunction {
         }
     }
 
+    /**
+     * The gradient before the activation for a layer that ends with it: {@code dy} itself for
+     * {@link #LINEAR} (no copy), else a new array.
+     */
+    public float[] gradientBefore(float[] y, float[] dy, int lastDim) {
+        if (this == LINEAR) {
+            return dy;
+        }
+        float[] dz = new float[dy.length];
+        backward(y, dy, dz, dy.length, lastDim);
+        return dz;
+    }
+
     /** {@code dx = dL/dx} from the forward output {@code y} and {@code dy}; {@code dx} may alias {@code dy}. */
     public void backward(float[] y, float[] dy, float[] dx, int n, int lastDim) {
         switch (this) {

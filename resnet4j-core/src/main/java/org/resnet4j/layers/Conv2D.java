@@ -136,12 +136,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(2);
-        float[] grad = dy.data();
-        if (activation != ActivationFunction.LINEAR) {
-            grad = new float[dy.size()];
-            activation.backward(y.data(), dy.data(), grad, dy.size(), filters);
-        }
-        return backwardLinear(grad, ctx);
+        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), filters), ctx);
     }
 
     @Override

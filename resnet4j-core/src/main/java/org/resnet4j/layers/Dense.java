@@ -96,12 +96,7 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(1);
-        float[] grad = dy.data();
-        if (activation != ActivationFunction.LINEAR) {
-            grad = new float[dy.size()];
-            activation.backward(y.data(), dy.data(), grad, dy.size(), units);
-        }
-        return backwardLinear(grad, ctx);
+        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), units), ctx);
     }
 
     @Override

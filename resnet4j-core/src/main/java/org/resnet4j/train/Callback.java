@@ -18,6 +18,13 @@ public interface Callback {
     default void onBatchEnd(int batch, Map<String, Double> logs, Trainer trainer) {
     }
 
+    /**
+     * After an epoch's training batches, before its validation (a hook Keras does not have:
+     * {@link PreciseBatchNorm} uses it so that validation sees the statistics it computes).
+     */
+    default void onTrainBatchesEnd(int epoch, Trainer trainer) {
+    }
+
     /** After each epoch, validation included. */
     default void onEpochEnd(int epoch, Map<String, Double> logs, Trainer trainer) {
     }

@@ -153,18 +153,7 @@ public final class Losses {
 
         @Override
         public double value(Tensor yPred, Tensor yTrue) {
-            int n = rows(yPred);
-            int k = yPred.size() / n;
-            int[] y = labels(name(), yTrue, n, k);
-            double total = 0;
-            for (int r = 0; r < n; r++) {
-                double sum = 0;
-                for (int j = 0; j < k; j++) {
-                    sum += yPred.data()[r * k + j];
-                }
-                total -= Math.log(clip(yPred.data()[r * k + y[r]] / sum));
-            }
-            return total / n;
+            return CATEGORICAL_CROSSENTROPY.value(yPred, oneHot(yPred, yTrue));
         }
 
         @Override

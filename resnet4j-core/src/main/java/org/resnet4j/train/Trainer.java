@@ -158,6 +158,9 @@ public final class Trainer {
                 }
                 logs.remove("batch_loss");
             }
+            for (Callback c : callbacks) {
+                c.onTrainBatchesEnd(epoch, this);
+            }
             if (valX != null) {
                 Evaluation ev = evaluate(valX, valY, o.batchSize);
                 logs.put("val_loss", ev.loss());
