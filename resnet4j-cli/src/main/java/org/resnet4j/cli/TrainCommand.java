@@ -235,8 +235,10 @@ final class TrainCommand implements Callable<Integer> {
         for (Map.Entry<String, List<Double>> e : history.history().entrySet()) {
             finalMetrics.put(e.getKey(), e.getValue().get(e.getValue().size() - 1));
         }
-        finalMetrics.put(heldOutName + "_loss", ev.loss());
-        finalMetrics.put(heldOutName + "_accuracy", ev.accuracy());
+        // Keras's prefixes: val_ for a split-off validation set, test_ for a given test set.
+        String key = heldOutName.equals("test") ? "test" : "val";
+        finalMetrics.put(key + "_loss", ev.loss());
+        finalMetrics.put(key + "_accuracy", ev.accuracy());
         provenance.put("epochs_run", history.epochs().size());
         provenance.put("final_metrics", finalMetrics);
         provenance.put("seconds", seconds);
@@ -252,8 +254,8 @@ final class TrainCommand implements Callable<Integer> {
             o.put("model", out.toString());
             o.put("epochs", history.epochs().size());
             o.put("history", history.history());
-            o.put(heldOutName + "_accuracy", ev.accuracy());
-            o.put(heldOutName + "_loss", ev.loss());
+            o.put(key + "_accuracy", ev.accuracy());
+            o.put(key + "_loss", ev.loss());
             o.put("seconds", seconds);
             o.put("report", reportDir.toString());
             if (target != null) {

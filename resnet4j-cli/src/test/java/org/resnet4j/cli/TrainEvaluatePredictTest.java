@@ -41,7 +41,8 @@ class TrainEvaluatePredictTest {
         assertEquals(2, o.get("epochs"));
         Map<?, ?> history = (Map<?, ?>) o.get("history");
         assertEquals(List.of("loss", "accuracy", "val_loss", "val_accuracy"), List.copyOf(history.keySet()));
-        assertTrue(o.get("validation_accuracy") instanceof Number);
+        assertTrue(o.get("val_accuracy") instanceof Number);
+        assertTrue(o.get("val_loss") instanceof Number);
         assertTrue(o.get("seconds") instanceof Number);
         assertTrue(Files.isRegularFile(model));
         Path report = dir.resolve("out/tiny-report");

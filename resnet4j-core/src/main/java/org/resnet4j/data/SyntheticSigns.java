@@ -73,8 +73,9 @@ public final class SyntheticSigns {
         return new Dataset(new Tensor(Shape.of(count, SIZE, SIZE, 3), data), labels, names);
     }
 
-    private static Color randomColor(SplittableRandom r) {
-        return new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256));
+    /** A light, weakly saturated colour of any hue. */
+    private static Color pale(SplittableRandom r) {
+        return Color.getHSBColor((float) r.nextDouble(), (float) r.nextDouble(0, 0.35), (float) r.nextDouble(0.6, 1.0));
     }
 
     /** A skin tone between a light and a dark one, with some hue jitter. */
@@ -95,19 +96,19 @@ public final class SyntheticSigns {
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         Color skin = skin(r);
-        // Background: a gradient between two colours, one of them sometimes skin-like.
-        Color bg1 = r.nextInt(4) == 0 ? skin(r) : randomColor(r);
-        Color bg2 = randomColor(r);
+        // Background: a gentle gradient between two pale colours of any hue, like a wall
+        // behind a hand, and sometimes skin-coloured so that colour alone tells nothing.
+        Color bg1 = r.nextInt(6) == 0 ? skin(r) : pale(r);
+        Color bg2 = pale(r);
         g.setPaint(new GradientPaint(r.nextInt(SIZE), 0, bg1, r.nextInt(SIZE), SIZE, bg2));
         g.fillRect(0, 0, SIZE, SIZE);
-        // Clutter: blobs and bars that are not hands.
-        int clutter = r.nextInt(3);
-        for (int k = 0; k < clutter; k++) {
+        // Clutter, now and then: a blob or a bar that is not a hand.
+        if (r.nextInt(3) == 0) {
             g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256), 40 + r.nextInt(80)));
             if (r.nextBoolean()) {
-                g.fill(new Ellipse2D.Double(r.nextInt(-8, SIZE), r.nextInt(-8, SIZE), 6 + r.nextInt(20), 6 + r.nextInt(20)));
+                g.fill(new Ellipse2D.Double(r.nextInt(-8, SIZE), r.nextInt(-8, SIZE), 6 + r.nextInt(16), 6 + r.nextInt(16)));
             } else {
-                g.fillRect(r.nextInt(-8, SIZE), r.nextInt(-8, SIZE), 3 + r.nextInt(30), 3 + r.nextInt(8));
+                g.fillRect(r.nextInt(-8, SIZE), r.nextInt(-8, SIZE), 3 + r.nextInt(24), 3 + r.nextInt(6));
             }
         }
         AffineTransform at = new AffineTransform();
