@@ -178,6 +178,10 @@ public final class LayerConfigs {
                     + ", which this library does not support");
         }
 
+        ModelFileException unsupported(String what, String instead) {
+            return new ModelFileException("layer '" + name() + "' (" + className + ") uses " + what + "; " + instead);
+        }
+
         ModelFileException wrong(String key, String expected) {
             return new ModelFileException("layer '" + name() + "' (" + className + "): '" + key + "' must be " + expected
                     + "; found " + map.get(key));
@@ -186,7 +190,7 @@ public final class LayerConfigs {
         void requireChannelsLast() {
             Object f = map.get("data_format");
             if (f != null && !"channels_last".equals(f)) {
-                throw unsupported("data_format '" + f + "' (only channels_last is supported)");
+                throw unsupported("data_format '" + f + "'", "only channels_last is supported");
             }
         }
 

@@ -130,6 +130,15 @@ public final class ModelConfig {
     @SuppressWarnings("unchecked")
     public static Model fromKeras(Map<String, Object> top, String what) {
         Object cls = top.get("class_name");
+        if ("Sequential".equals(cls) && top.get("config") instanceof List<?> oldStyle) {
+            // Keras 2.1 wrote a Sequential model's config as the bare list of its layers.
+            Map<String, Object> wrapped = new java.util.HashMap<>();
+            wrapped.put("layers", oldStyle);
+            wrapped.put("name", "sequential");
+            Map<String, Object> t = new java.util.HashMap<>(top);
+            t.put("config", wrapped);
+            top = t;
+        }
         if (!(top.get("config") instanceof Map<?, ?> cfgRaw)) {
             throw new ModelFileException(what + ": the model config has no 'config' object");
         }
@@ -188,7 +197,7 @@ public final class ModelConfig {
                 input = inputLayer(inCfg, what);
                 x = input;
             }
-            x = apply(LayerConfigs.fromConfig(cls, cfg), List.of(x), what);
+            x = apply(layer(cls, cfg, what), List.of(x), what);
         }
         if (input == null) {
             throw new ModelFileException(what + ": the Sequential model has no layers");
@@ -214,7 +223,7 @@ public final class ModelConfig {
                 outputs.computeIfAbsent(layerName, k -> new ArrayList<>()).add(inputLayer(cfg, what));
                 continue;
             }
-            created.put(layerName, LayerConfigs.fromConfig(cls, cfg));
+            created.put(layerName, layer(cls, cfg, what));
             Object nodes = entry.get("inbound_nodes");
             if (!(nodes instanceof List<?> nodeList)) {
                 throw new ModelFileException(what + ": layer '" + layerName + "' has no 'inbound_nodes' list");
@@ -244,6 +253,15 @@ public final class ModelConfig {
         }
         return new Model(endpoints(config.get("input_layers"), outputs, what),
                 endpoints(config.get("output_layers"), outputs, what), name);
+    }
+
+    /** A layer from its config, errors prefixed with the file they come from. */
+    private static Layer layer(String cls, Map<String, Object> cfg, String what) {
+        try {
+            return LayerConfigs.fromConfig(cls, cfg);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFileException(what + ": " + e.getMessage(), e);
+        }
     }
 
     private static SymbolicTensor apply(Layer layer, List<SymbolicTensor> ins, String what) {

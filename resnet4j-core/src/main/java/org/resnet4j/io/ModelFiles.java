@@ -143,8 +143,15 @@ public final class ModelFiles {
         zip.closeEntry();
     }
 
-    /** Loads a {@code .keras} file. */
+    /**
+     * Loads a model file: Keras 3's {@code .keras}, or a legacy Keras {@code .h5} /
+     * {@code .hdf5} (see {@link LegacyH5}).
+     */
     public static SavedModel load(Path file) {
+        String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+            return LegacyH5.load(file);
+        }
         if (!Files.isRegularFile(file)) {
             throw new ModelFileException(file + ": no such file");
         }
@@ -213,7 +220,8 @@ public final class ModelFiles {
         }
         Object cls = opt.get("class_name");
         Map<String, Object> c = opt.get("config") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-        double lr = num(c, "learning_rate", Double.NaN);
+        // Keras 2 spelled it "lr".
+        double lr = num(c, "learning_rate", num(c, "lr", Double.NaN));
         return switch (String.valueOf(cls)) {
             case "Adam" -> new Adam(Double.isNaN(lr) ? 0.001 : lr, num(c, "beta_1", 0.9), num(c, "beta_2", 0.999),
                     num(c, "epsilon", 1e-7));

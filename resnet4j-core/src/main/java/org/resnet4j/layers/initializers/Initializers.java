@@ -36,8 +36,12 @@ public final class Initializers {
             case "Ones", "ones" -> new Ones();
             case "Constant", "constant" -> new Constant(number(config, "value", 0));
             case "Identity", "identity" -> new Identity(number(config, "gain", 1));
+            case "VarianceScaling", "variance_scaling" -> new VarianceScaling(number(config, "scale", 1),
+                    String.valueOf(config.getOrDefault("mode", "fan_in")),
+                    String.valueOf(config.getOrDefault("distribution", "truncated_normal")), seed);
             default -> throw new IllegalArgumentException("Unsupported initializer '" + className + "'. Supported: "
-                    + "GlorotUniform, GlorotNormal, HeNormal, HeUniform, RandomUniform, Zeros, Ones, Constant, Identity");
+                    + "GlorotUniform, GlorotNormal, HeNormal, HeUniform, RandomUniform, VarianceScaling, Zeros, Ones, Constant, "
+                    + "Identity");
         };
     }
 
