@@ -17,6 +17,7 @@ import org.resnet4j.layers.GlobalMaxPooling2D;
 import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.MaxPooling2D;
 import org.resnet4j.layers.Padding;
+import org.resnet4j.layers.Regularizer;
 import org.resnet4j.layers.ZeroPadding2D;
 import org.resnet4j.layers.initializers.Initializer;
 import org.resnet4j.layers.initializers.Initializers;
@@ -73,11 +74,13 @@ public final class LayerConfigs {
         }
         int[] k = c.pair("kernel_size", -1);
         int[] s = c.pair("strides", 1);
+        c.requireNull("activity_regularizer", "kernel_constraint", "bias_constraint");
         Conv2D.Builder b = Conv2D.builder(c.integer("filters", -1), k[0], k[1]).strides(s[0], s[1])
                 .padding(Padding.fromKeras(c.string("padding", "valid")))
                 .activation(ActivationFunction.fromKeras(c.string("activation", "linear")))
                 .useBias(c.bool("use_bias", true)).name(c.name());
         c.withInitializers(b::kernelInitializer, b::biasInitializer);
+        b.kernelRegularizer(c.regularizer("kernel_regularizer")).biasRegularizer(c.regularizer("bias_regularizer"));
         return b.build();
     }
 
@@ -88,6 +91,10 @@ public final class LayerConfigs {
             a = n.intValue();
         } else if (axis instanceof Number n) {
             a = n.intValue();
+        }
+        c.requireNull("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint");
+        if (c.bool("renorm", false)) {
+            throw c.unsupported("batch renormalization (renorm=True)");
         }
         return BatchNormalization.builder().axis(a).momentum(c.number("momentum", 0.99))
                 .epsilon(c.number("epsilon", 1e-3)).center(c.bool("center", true)).scale(c.bool("scale", true))
@@ -144,10 +151,12 @@ public final class LayerConfigs {
     }
 
     private static Dense dense(Config c) {
+        c.requireNull("activity_regularizer", "kernel_constraint", "bias_constraint");
         Dense.Builder b = Dense.builder(c.integer("units", -1))
                 .activation(ActivationFunction.fromKeras(c.string("activation", "linear")))
                 .useBias(c.bool("use_bias", true)).name(c.name());
         c.withInitializers(b::kernelInitializer, b::biasInitializer);
+        b.kernelRegularizer(c.regularizer("kernel_regularizer")).biasRegularizer(c.regularizer("bias_regularizer"));
         return b.build();
     }
 
@@ -263,6 +272,43 @@ public final class LayerConfigs {
                 return new int[] {a.intValue(), b.intValue()};
             }
             throw wrong(key, "an integer or a pair of integers");
+        }
+
+        /** Refuses settings this library cannot honour, rather than drop them silently. */
+        void requireNull(String... keys) {
+            for (String k : keys) {
+                if (map.get(k) != null) {
+                    throw unsupported(k + " " + map.get(k));
+                }
+            }
+        }
+
+        /** A Keras regularizer ({@code L1}, {@code L2}, {@code L1L2}, Keras 2 or 3 form), or null. */
+        @SuppressWarnings("unchecked")
+        Regularizer regularizer(String key) {
+            Object v = map.get(key);
+            if (v == null) {
+                return null;
+            }
+            String cls;
+            Map<String, Object> cfg;
+            if (v instanceof String s) {
+                cls = s;
+                cfg = Map.of();
+            } else if (v instanceof Map<?, ?> m && m.get("class_name") instanceof String s) {
+                cls = s;
+                cfg = m.get("config") instanceof Map<?, ?> mm ? (Map<String, Object>) mm : Map.of();
+            } else {
+                throw wrong(key, "a regularizer");
+            }
+            double l1 = cfg.get("l1") instanceof Number n ? n.doubleValue() : 0;
+            double l2 = cfg.get("l2") instanceof Number n ? n.doubleValue() : 0;
+            return switch (cls) {
+                case "L2", "l2" -> Regularizer.l2(cfg.containsKey("l2") ? l2 : 0.01);
+                case "L1", "l1" -> Regularizer.l1(cfg.containsKey("l1") ? l1 : 0.01);
+                case "L1L2", "l1_l2" -> new Regularizer(l1, l2);
+                default -> throw unsupported(key + " " + cls);
+            };
         }
 
         /** Hands the kernel and bias initializers, where the config names them, to a builder. */

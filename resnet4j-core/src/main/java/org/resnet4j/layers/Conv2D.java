@@ -33,6 +33,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
     private final Initializer kernelInitializer;
     private final Initializer biasInitializer;
 
+    private final Map<String, Regularizer> regularizers;
     private Parameter kernel;
     private Parameter bias;
 
@@ -48,6 +49,14 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         this.useBias = b.useBias;
         this.kernelInitializer = b.kernelInitializer;
         this.biasInitializer = b.biasInitializer;
+        Map<String, Regularizer> regs = new java.util.LinkedHashMap<>();
+        if (b.kernelRegularizer != null) {
+            regs.put("kernel", b.kernelRegularizer);
+        }
+        if (b.biasRegularizer != null) {
+            regs.put("bias", b.biasRegularizer);
+        }
+        this.regularizers = Map.copyOf(regs);
         if (filters <= 0) {
             throw error("filters must be positive", "filters > 0", filters);
         }
@@ -174,12 +183,17 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         c.put("use_bias", useBias);
         c.put("kernel_initializer", Initializers.serialize(kernelInitializer));
         c.put("bias_initializer", Initializers.serialize(biasInitializer));
-        c.put("kernel_regularizer", null);
-        c.put("bias_regularizer", null);
+        c.put("kernel_regularizer", regularizers.containsKey("kernel") ? regularizers.get("kernel").serialize() : null);
+        c.put("bias_regularizer", regularizers.containsKey("bias") ? regularizers.get("bias").serialize() : null);
         c.put("activity_regularizer", null);
         c.put("kernel_constraint", null);
         c.put("bias_constraint", null);
         return c;
+    }
+
+    @Override
+    public Map<String, Regularizer> regularizers() {
+        return regularizers;
     }
 
     @Override
@@ -200,6 +214,20 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         private Initializer kernelInitializer;
         private Initializer biasInitializer = new Zeros();
         private String name;
+        private Regularizer kernelRegularizer;
+        private Regularizer biasRegularizer;
+
+        /** Keras's {@code kernel_regularizer}. */
+        public Builder kernelRegularizer(Regularizer r) {
+            this.kernelRegularizer = r;
+            return this;
+        }
+
+        /** Keras's {@code bias_regularizer}. */
+        public Builder biasRegularizer(Regularizer r) {
+            this.biasRegularizer = r;
+            return this;
+        }
 
         private Builder(int filters, int kernelH, int kernelW) {
             this.filters = filters;

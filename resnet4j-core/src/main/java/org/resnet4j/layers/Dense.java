@@ -24,6 +24,7 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
     private final Initializer kernelInitializer;
     private final Initializer biasInitializer;
 
+    private final Map<String, Regularizer> regularizers;
     private Parameter kernel;
     private Parameter bias;
 
@@ -34,6 +35,14 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         this.useBias = b.useBias;
         this.kernelInitializer = b.kernelInitializer != null ? b.kernelInitializer : new GlorotUniform();
         this.biasInitializer = b.biasInitializer;
+        Map<String, Regularizer> regs = new java.util.LinkedHashMap<>();
+        if (b.kernelRegularizer != null) {
+            regs.put("kernel", b.kernelRegularizer);
+        }
+        if (b.biasRegularizer != null) {
+            regs.put("bias", b.biasRegularizer);
+        }
+        this.regularizers = Map.copyOf(regs);
         if (units <= 0) {
             throw error("units must be positive", "units > 0", units);
         }
@@ -129,11 +138,16 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         c.put("use_bias", useBias);
         c.put("kernel_initializer", Initializers.serialize(kernelInitializer));
         c.put("bias_initializer", Initializers.serialize(biasInitializer));
-        c.put("kernel_regularizer", null);
-        c.put("bias_regularizer", null);
+        c.put("kernel_regularizer", regularizers.containsKey("kernel") ? regularizers.get("kernel").serialize() : null);
+        c.put("bias_regularizer", regularizers.containsKey("bias") ? regularizers.get("bias").serialize() : null);
         c.put("kernel_constraint", null);
         c.put("bias_constraint", null);
         return c;
+    }
+
+    @Override
+    public Map<String, Regularizer> regularizers() {
+        return regularizers;
     }
 
     @Override
@@ -149,6 +163,20 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         private Initializer kernelInitializer;
         private Initializer biasInitializer = new Zeros();
         private String name;
+        private Regularizer kernelRegularizer;
+        private Regularizer biasRegularizer;
+
+        /** Keras's {@code kernel_regularizer}. */
+        public Builder kernelRegularizer(Regularizer r) {
+            this.kernelRegularizer = r;
+            return this;
+        }
+
+        /** Keras's {@code bias_regularizer}. */
+        public Builder biasRegularizer(Regularizer r) {
+            this.biasRegularizer = r;
+            return this;
+        }
 
         private Builder(int units) {
             this.units = units;

@@ -184,6 +184,33 @@ public abstract class Layer {
         return out;
     }
 
+    /** Penalties on this layer's weights, by weight name (Keras's kernel and bias regularizers). */
+    public Map<String, Regularizer> regularizers() {
+        return Map.of();
+    }
+
+    /** The penalty this layer adds to the training loss now. */
+    public final double regularizationLoss() {
+        double total = 0;
+        for (Parameter p : weights) {
+            Regularizer r = regularizers().get(p.name());
+            if (r != null && p.isTrainable()) {
+                total += r.loss(p.value().data());
+            }
+        }
+        return total;
+    }
+
+    /** Adds the gradient of {@link #regularizationLoss()} into the weights' gradients. */
+    public final void addRegularizationGradients() {
+        for (Parameter p : weights) {
+            Regularizer r = regularizers().get(p.name());
+            if (r != null && p.isTrainable()) {
+                r.addGradient(p.value().data(), p.grad().data());
+            }
+        }
+    }
+
     /** Number of scalar weights. */
     public final long countParams() {
         long n = 0;

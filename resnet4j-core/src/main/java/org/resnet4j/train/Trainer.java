@@ -10,6 +10,7 @@ import org.resnet4j.graph.ForwardPass;
 import org.resnet4j.graph.Model;
 import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.ActivationFunction;
+import org.resnet4j.layers.Layer;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
@@ -186,18 +187,30 @@ public final class Trainer {
     public double trainStep(Tensor x, Tensor y, List<Metric> metrics) {
         ForwardPass pass = model.forward(x, true);
         Tensor p = pass.output();
-        double value = loss.value(p, y);
+        double value = loss.value(p, y) + regularizationLoss();
         Tensor dz = softmaxShortcut ? loss.softmaxLogitsGradient(p, y) : null;
         if (dz != null) {
             pass.backwardFromPreActivation(dz);
         } else {
             pass.backward(loss.gradient(p, y));
         }
+        for (Layer l : model.layers()) {
+            l.addRegularizationGradients();
+        }
         optimizer.apply(model.trainableWeights());
         for (Metric m : metrics) {
             m.update(p, y);
         }
         return value;
+    }
+
+    /** The weight penalties of every layer (Keras adds {@code model.losses} to the loss it reports). */
+    private double regularizationLoss() {
+        double total = 0;
+        for (Layer l : model.layers()) {
+            total += l.regularizationLoss();
+        }
+        return total;
     }
 
     /** Keras's {@code model.evaluate}: inference-mode loss, metrics and the confusion matrix. */
@@ -231,7 +244,7 @@ public final class Trainer {
         for (Metric m : ms) {
             values.put(m.name(), m.result());
         }
-        return new Evaluation(n == 0 ? Double.NaN : lossSum / n, values, confusion == null ? new int[0][0] : confusion);
+        return new Evaluation(n == 0 ? Double.NaN : lossSum / n + regularizationLoss(), values, confusion == null ? new int[0][0] : confusion);
     }
 
     /** {@link #evaluate(Tensor, Tensor, int)} on a dataset. */
