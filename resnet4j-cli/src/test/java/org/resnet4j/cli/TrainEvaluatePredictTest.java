@@ -146,4 +146,26 @@ class TrainEvaluatePredictTest {
         assertEquals(3, r.code(), r.err());
         assertTrue(r.out().contains("NOT reached"), r.out());
     }
+
+    @Test
+    void importedKerasModelsPredictAndSummarise() throws IOException {
+        Path resnet8 = SummaryCommandTest.shared("keras/tiny-resnet8-k2.4/pretrainedResnet.h5");
+        Path image = Files.list(data.resolve("3")).findFirst().orElseThrow();
+        CliTestSupport.Result p = CliTestSupport.run("predict", "--model", resnet8.toString(), "--preprocess", "none",
+                image.toString(), "--json");
+        assertEquals(0, p.code(), p.err());
+        Map<?, ?> first = (Map<?, ?>) ((List<?>) Json.readObject(p.out().trim(), "out").get("predictions")).get(0);
+        assertEquals(10, ((List<?>) first.get("probabilities")).size());
+        CliTestSupport.Result s = CliTestSupport.run("summary", "--model", resnet8.toString(), "--json");
+        assertEquals(0, s.code(), s.err());
+        Map<String, Object> o = Json.readObject(s.out().trim(), "summary");
+        assertEquals(78_666, ((Number) o.get("total_params")).longValue());
+        assertEquals(480, ((Number) o.get("non_trainable_params")).longValue());
+        Path converted = dir.resolve("resnet8.keras");
+        CliTestSupport.Result c = CliTestSupport.run("convert", resnet8.toString(), converted.toString());
+        assertEquals(0, c.code(), c.err());
+        CliTestSupport.Result again = CliTestSupport.run("predict", "--model", converted.toString(), "--preprocess", "none",
+                image.toString(), "--json");
+        assertEquals(p.out(), again.out(), "the converted model predicts exactly as the original");
+    }
 }

@@ -22,6 +22,8 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.graph.Model;
+import org.resnet4j.layers.Layer;
+import org.resnet4j.layers.Parameter;
 import org.resnet4j.train.Adam;
 import org.resnet4j.train.Optimizer;
 import org.resnet4j.train.RMSprop;
@@ -193,6 +195,85 @@ public final class ModelFiles {
         } finally {
             deleteQuietly(tmpH5);
         }
+    }
+
+    /**
+     * Loads weights from a model file into an existing model, Keras's {@code load_weights}.
+     * {@code byName} matches layers by name and skips those without a counterpart (reported),
+     * as {@code load_weights(by_name=True, skip_mismatch=False)} does; otherwise the layers with
+     * weights are matched in order and their counts must agree. Shapes must match either way,
+     * and nothing is changed unless every matched layer fits.
+     *
+     * @param file a {@code .keras} or legacy {@code .h5} model file
+     */
+    public static WeightsReport loadWeights(Model target, Path file, boolean byName) {
+        Model source = load(file).model();
+        List<Layer> from = new ArrayList<>();
+        for (Layer l : source.layers()) {
+            if (!l.weights().isEmpty()) {
+                from.add(l);
+            }
+        }
+        List<Layer> to = new ArrayList<>();
+        for (Layer l : target.layers()) {
+            if (!l.weights().isEmpty()) {
+                to.add(l);
+            }
+        }
+        Map<Layer, Layer> pairs = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        List<String> unused = new ArrayList<>();
+        if (byName) {
+            Map<String, Layer> byLayerName = new LinkedHashMap<>();
+            for (Layer l : from) {
+                byLayerName.put(l.name(), l);
+            }
+            for (Layer l : to) {
+                Layer src = byLayerName.remove(l.name());
+                if (src == null) {
+                    missing.add(l.name());
+                } else {
+                    pairs.put(l, src);
+                }
+            }
+            unused.addAll(byLayerName.keySet());
+        } else {
+            if (from.size() != to.size()) {
+                throw new ModelFileException(file + ": the file has weights for " + from.size()
+                        + " layer(s), the model has " + to.size() + " layer(s) with weights; load by name instead");
+            }
+            for (int i = 0; i < to.size(); i++) {
+                pairs.put(to.get(i), from.get(i));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<Layer, Layer> e : pairs.entrySet()) {
+            List<Parameter> a = e.getKey().weights();
+            List<Parameter> b = e.getValue().weights();
+            if (a.size() != b.size()) {
+                problems.add("layer '" + e.getKey().name() + "' has " + a.size() + " weight(s), '" + e.getValue().name()
+                        + "' in the file has " + b.size());
+                continue;
+            }
+            for (int i = 0; i < a.size(); i++) {
+                if (!a.get(i).value().shape().equals(b.get(i).value().shape())) {
+                    problems.add(a.get(i).path() + " is " + a.get(i).value().shape() + ", the file's "
+                            + b.get(i).path() + " is " + b.get(i).value().shape());
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelFileException(file + ": the weights do not fit: " + String.join("; ", problems));
+        }
+        List<String> loaded = new ArrayList<>();
+        for (Map.Entry<Layer, Layer> e : pairs.entrySet()) {
+            List<Parameter> a = e.getKey().weights();
+            for (int i = 0; i < a.size(); i++) {
+                a.get(i).assign(e.getValue().weights().get(i).value());
+            }
+            loaded.add(e.getKey().name());
+        }
+        return new WeightsReport(loaded, missing, unused);
     }
 
     @SuppressWarnings("unchecked")
