@@ -32,6 +32,9 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "FILE", description = "Summarise a saved .keras model instead of building --arch.")
     java.nio.file.Path model;
 
+    @Option(names = "--list-archs", description = "List the architectures --arch knows, and exit.")
+    boolean listArchs;
+
     @Option(names = "--json", description = "Print one JSON object: layers and parameter totals.")
     boolean json;
 
@@ -45,6 +48,13 @@ final class SummaryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (listArchs) {
+            for (String a : Architectures.names()) {
+                spec.commandLine().getOut().println(a);
+            }
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         Model built;
         if (model != null) {
             built = org.resnet4j.io.ModelFiles.load(model).model();

@@ -19,6 +19,7 @@ import org.resnet4j.io.Json;
 import org.resnet4j.io.ModelCheckpoint;
 import org.resnet4j.io.ModelFiles;
 import org.resnet4j.io.ModelMetadata;
+import org.resnet4j.io.WeightsReport;
 import org.resnet4j.kernels.KernelRegistry;
 import org.resnet4j.layers.initializers.RandomSeeds;
 import org.resnet4j.models.Architectures;
@@ -114,6 +115,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "Stop once validation accuracy reaches A; exit with code 3 if it never does.")
     Double targetAccuracy;
 
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "Start from the weights of this .keras or .h5 model file, matched by layer name; layers "
+                    + "the file lacks (or whose shape differs, like a new classifier) keep their fresh values.")
+    Path weights;
+
+    @Option(names = "--freeze-base", description = "Train only the classifier ('predictions'); freeze every other layer "
+            + "(its BatchNormalization then runs in inference mode, as in Keras).")
+    boolean freezeBase;
+
     @Option(names = "--precise-bn", defaultValue = "20", paramLabel = "BATCHES",
             description = "After each epoch, set BatchNormalization's moving statistics to the population statistics "
                     + "of this many training batches (0: keep Keras's moving averages only). Default: ${DEFAULT-VALUE}.")
@@ -183,6 +193,15 @@ final class TrainCommand implements Callable<Integer> {
 
         RandomSeeds.setSeed(seed);
         Model model = Architectures.build(arch, new int[] {imageSize, imageSize, 3}, train.numClasses());
+        if (weights != null) {
+            WeightsReport r = ModelFiles.loadWeightsMatching(model, weights);
+            progress.println("Weights from " + weights + ": " + r);
+        }
+        if (freezeBase) {
+            for (org.resnet4j.layers.Layer l : model.layers()) {
+                l.setTrainable(l.name().equals("predictions"));
+            }
+        }
         Optimizer opt = switch (optimizer) {
             case adam -> new Adam(lr);
             case sgd -> new SGD(lr, 0.9, false);

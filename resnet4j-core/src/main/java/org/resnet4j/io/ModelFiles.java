@@ -276,6 +276,50 @@ public final class ModelFiles {
         return new WeightsReport(loaded, missing, unused);
     }
 
+    /**
+     * Loads by name every layer whose weights fit in shape and count, and reports the rest (a
+     * replaced classifier, say) as missing: the start of transfer learning, Keras's
+     * {@code load_weights(by_name=True, skip_mismatch=True)}.
+     */
+    public static WeightsReport loadWeightsMatching(Model target, Path file) {
+        Model source = load(file).model();
+        Map<String, Layer> byName = new LinkedHashMap<>();
+        for (Layer l : source.layers()) {
+            if (!l.weights().isEmpty()) {
+                byName.put(l.name(), l);
+            }
+        }
+        List<String> loaded = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (Layer l : target.layers()) {
+            if (l.weights().isEmpty()) {
+                continue;
+            }
+            Layer src = byName.remove(l.name());
+            if (src == null || !fits(l, src)) {
+                missing.add(l.name());
+                continue;
+            }
+            for (int i = 0; i < l.weights().size(); i++) {
+                l.weights().get(i).assign(src.weights().get(i).value());
+            }
+            loaded.add(l.name());
+        }
+        return new WeightsReport(loaded, missing, new ArrayList<>(byName.keySet()));
+    }
+
+    private static boolean fits(Layer a, Layer b) {
+        if (a.weights().size() != b.weights().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.weights().size(); i++) {
+            if (!a.weights().get(i).value().shape().equals(b.weights().get(i).value().shape())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @SuppressWarnings("unchecked")
     private static SavedModel savedModel(Model model, Optimizer optimizer, Map<String, Object> meta) {
         Map<String, Object> ours = meta.get("resnet4j") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();

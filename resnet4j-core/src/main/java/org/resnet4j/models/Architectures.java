@@ -18,6 +18,14 @@ public final class Architectures {
 
     static {
         BUILDERS.put("resnet50", ResNet50::build);
+        BUILDERS.put("resnet18", (shape, k) -> BasicResNets.resNet18(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("resnet34", (shape, k) -> BasicResNets.resNet34(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet50", (shape, k) -> KerasApplications.resNet50(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet101", (shape, k) -> KerasApplications.resNet101(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet152", (shape, k) -> KerasApplications.resNet152(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet50V2", (shape, k) -> KerasApplications.resNet50V2(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet101V2", (shape, k) -> KerasApplications.resNet101V2(shape, KerasApplications.Options.classifier(k)));
+        BUILDERS.put("keras.ResNet152V2", (shape, k) -> KerasApplications.resNet152V2(shape, KerasApplications.Options.classifier(k)));
     }
 
     private Architectures() {
