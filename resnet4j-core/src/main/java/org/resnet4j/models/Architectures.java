@@ -26,6 +26,12 @@ public final class Architectures {
         BUILDERS.put("keras.ResNet50V2", (shape, k) -> KerasApplications.resNet50V2(shape, KerasApplications.Options.classifier(k)));
         BUILDERS.put("keras.ResNet101V2", (shape, k) -> KerasApplications.resNet101V2(shape, KerasApplications.Options.classifier(k)));
         BUILDERS.put("keras.ResNet152V2", (shape, k) -> KerasApplications.resNet152V2(shape, KerasApplications.Options.classifier(k)));
+        // Lower-case spellings of Keras's models; "resnet50" stays the notebook's own network.
+        BUILDERS.put("resnet101", BUILDERS.get("keras.ResNet101"));
+        BUILDERS.put("resnet152", BUILDERS.get("keras.ResNet152"));
+        BUILDERS.put("resnet50v2", BUILDERS.get("keras.ResNet50V2"));
+        BUILDERS.put("resnet101v2", BUILDERS.get("keras.ResNet101V2"));
+        BUILDERS.put("resnet152v2", BUILDERS.get("keras.ResNet152V2"));
     }
 
     private Architectures() {

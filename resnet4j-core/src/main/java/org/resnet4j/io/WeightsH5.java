@@ -1,0 +1,144 @@
+package org.resnet4j.io;
+
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.api.WritableGroup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.resnet4j.graph.Model;
+import org.resnet4j.layers.Layer;
+import org.resnet4j.layers.Parameter;
+
+/**
+ * Weights-only HDF5 files in the layout of Keras's {@code save_weights("w.h5")} and of the
+ * ImageNet weight files Keras's applications publish: the root's {@code layer_names} attribute
+ * lists the layers, each layer's group holds a {@code weight_names} attribute
+ * ({@code conv1_conv/kernel:0}, ...) and the datasets at those paths. Loading matches layers by
+ * name, as {@code load_weights(by_name=True)} does.
+ *
+ * <p>Only layers with weights are listed: Keras's reader skips the others anyway.
+ */
+public final class WeightsH5 {
+
+    private WeightsH5() {
+    }
+
+    /** Writes every weighted layer of {@code model} to {@code file} (atomically). */
+    public static void save(Path file, Model model) {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            try (WritableHdfFile h5 = HdfFile.write(tmp)) {
+                List<String> names = new ArrayList<>();
+                for (Layer l : model.layers()) {
+                    if (!l.weights().isEmpty()) {
+                        names.add(l.name());
+                    }
+                }
+                h5.putAttribute("layer_names", names.toArray(new String[0]));
+                h5.putAttribute("backend", "tensorflow");
+                h5.putAttribute("keras_version", "2.15.0");
+                for (Layer l : model.layers()) {
+                    if (l.weights().isEmpty()) {
+                        continue;
+                    }
+                    WritableGroup g = h5.putGroup(l.name());
+                    List<String> weightNames = new ArrayList<>();
+                    WritableGroup inner = g.putGroup(l.name());
+                    for (Parameter p : l.weights()) {
+                        weightNames.add(l.name() + "/" + p.name() + ":0");
+                        inner.putDataset(p.name() + ":0", KerasWeights.nested(p.value()));
+                    }
+                    g.putAttribute("weight_names", weightNames.toArray(new String[0]));
+                }
+            }
+            AtomicFiles.moveIntoPlace(tmp, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write the weights: " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // Nothing to add to the error that matters.
+            }
+        }
+    }
+
+    /**
+     * Loads by layer name every layer of {@code model} that the file has; every layer the file
+     * has but that does not fit (count or shape), and every layer of the model the file lacks
+     * when {@code requireAll}, is named in one error, and then nothing is changed.
+     */
+    public static WeightsReport load(Path file, Model model, boolean requireAll) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFileException(file + ": no such file");
+        }
+        try (HdfFile h5 = new HdfFile(file)) {
+            Group root = h5.getChildren().get("model_weights") instanceof Group mw ? mw : h5;
+            Map<Parameter, Dataset> plan = new LinkedHashMap<>();
+            List<String> loaded = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            List<String> fileLayers = new ArrayList<>(LegacyH5.stringListAttribute(root, "layer_names"));
+            for (Layer l : model.layers()) {
+                if (l.weights().isEmpty()) {
+                    continue;
+                }
+                fileLayers.remove(l.name());
+                if (!(root.getChildren().get(l.name()) instanceof Group g)) {
+                    missing.add(l.name());
+                    continue;
+                }
+                List<String> names = LegacyH5.stringListAttribute(g, "weight_names");
+                if (names.size() != l.weights().size()) {
+                    problems.add("layer '" + l.name() + "' has " + l.weights().size() + " weight(s), the file "
+                            + names.size());
+                    continue;
+                }
+                for (int i = 0; i < names.size(); i++) {
+                    Node n = g;
+                    for (String part : names.get(i).split("/")) {
+                        n = n instanceof Group gg ? gg.getChildren().get(part) : null;
+                    }
+                    Parameter p = l.weights().get(i);
+                    if (!(n instanceof Dataset d)) {
+                        problems.add(l.name() + "/" + names.get(i) + " is missing");
+                    } else if (!org.resnet4j.tensor.Shape.of(d.getDimensions()).equals(p.value().shape())) {
+                        problems.add("layer '" + l.name() + "': " + names.get(i) + " is "
+                                + org.resnet4j.tensor.Shape.of(d.getDimensions()) + ", expected " + p.value().shape());
+                    } else {
+                        plan.put(p, d);
+                    }
+                }
+                loaded.add(l.name());
+            }
+            if (requireAll && !missing.isEmpty()) {
+                problems.add("no weights for layer(s) " + String.join(", ", missing));
+            }
+            if (!problems.isEmpty()) {
+                throw new ModelFileException(file + ": the weights do not fit the model: " + String.join("; ", problems));
+            }
+            for (Map.Entry<Parameter, Dataset> e : plan.entrySet()) {
+                String err = KerasWeights.assign(e.getKey(), e.getValue());
+                if (err != null) {
+                    throw new ModelFileException(file + ": " + e.getKey().path() + ": " + err);
+                }
+            }
+            return new WeightsReport(loaded, missing, fileLayers);
+        } catch (ModelFileException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelFileException(file + ": not a readable HDF5 weight file (" + e.getMessage() + ")", e);
+        }
+    }
+}
