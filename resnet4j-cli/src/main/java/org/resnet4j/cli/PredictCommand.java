@@ -44,6 +44,10 @@ final class PredictCommand implements Callable<Integer> {
             description = "Resizing: nearest (Keras's load_img default), bilinear or area. Default: ${DEFAULT-VALUE}.")
     String interpolation;
 
+    @Option(names = "--class-index", paramLabel = "FILE",
+            description = "Class names from a file in the layout of Keras's imagenet_class_index.json.")
+    Path classIndex;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -68,6 +72,13 @@ final class PredictCommand implements Callable<Integer> {
         }
         Preprocessing prep = modelOptions.preprocessing(saved);
         List<String> names = saved.classNames();
+        if (classIndex != null) {
+            org.resnet4j.io.ClassIndex index = org.resnet4j.io.ClassIndex.read(classIndex);
+            if (index.size() != names.size()) {
+                throw new UserException(classIndex + " names " + index.size() + " classes; the model has " + names.size());
+            }
+            names = index.names();
+        }
         PrintWriter w = spec.commandLine().getOut();
         List<Object> results = new ArrayList<>();
         for (Path image : images) {

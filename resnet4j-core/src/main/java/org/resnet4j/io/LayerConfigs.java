@@ -17,6 +17,7 @@ import org.resnet4j.layers.GlobalMaxPooling2D;
 import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.MaxPooling2D;
 import org.resnet4j.layers.Padding;
+import org.resnet4j.layers.ReLU;
 import org.resnet4j.layers.Regularizer;
 import org.resnet4j.layers.ZeroPadding2D;
 import org.resnet4j.layers.initializers.Initializer;
@@ -101,14 +102,14 @@ public final class LayerConfigs {
                 .name(c.name()).build();
     }
 
-    private static Activation relu(Config c) {
+    private static ReLU relu(Config c) {
         Object maxValue = c.raw("max_value");
         double slope = c.number("negative_slope", 0);
         double threshold = c.number("threshold", 0);
         if (maxValue != null || slope != 0 || threshold != 0) {
             throw c.unsupported("ReLU with max_value, negative_slope or threshold");
         }
-        return new Activation(ActivationFunction.RELU, c.name());
+        return new ReLU(c.name());
     }
 
     private static ZeroPadding2D zeroPadding(Config c) {

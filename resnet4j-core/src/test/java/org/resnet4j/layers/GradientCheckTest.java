@@ -188,6 +188,13 @@ class GradientCheckTest {
         check("Activation " + f.kerasName(), new Activation(f), List.of(x), true, EPS, 42);
     }
 
+    @Test
+    void reluLayer() {
+        SplittableRandom rnd = new SplittableRandom(43);
+        Tensor x = GradientCheck.awayFromZero(Shape.of(2, 3, 3, 4), rnd, 0.05, 2.0);
+        check("ReLU", new ReLU(), List.of(x), true, EPS, 44);
+    }
+
     // ---------------------------------------------------------------- Add, ZeroPadding2D, Flatten
 
     @Test
