@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         versionProvider = Main.Version.class,
         description = "Keras-style residual networks in pure Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, SummaryCommand.class,
-                ConvertCommand.class,
+                ConvertCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
