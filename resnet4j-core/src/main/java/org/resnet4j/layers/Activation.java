@@ -39,8 +39,7 @@ public final class Activation extends SingleInputLayer implements ActivatedLayer
 
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
-        Tensor y = Tensor.zeros(x.shape());
-        function.forward(x.data(), y.data(), x.size(), x.shape().dim(-1));
+        Tensor y = function.apply(x);
         ctx.save(y);
         return y;
     }
@@ -48,9 +47,7 @@ public final class Activation extends SingleInputLayer implements ActivatedLayer
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(0);
-        Tensor dx = Tensor.zeros(dy.shape());
-        function.backward(y.data(), dy.data(), dx.data(), dy.size(), dy.shape().dim(-1));
-        return dx;
+        return function.gradient(y, dy);
     }
 
     @Override

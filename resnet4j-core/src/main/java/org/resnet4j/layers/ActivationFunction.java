@@ -1,6 +1,7 @@
 package org.resnet4j.layers;
 
 import org.resnet4j.kernels.Kernels;
+import org.resnet4j.tensor.Tensor;
 
 /**
  * The element-wise (and softmax) activations Keras names by string. Softmax works over the last
@@ -80,6 +81,20 @@ public enum ActivationFunction {
                 }
             }
         }
+    }
+
+    /** {@code f(x)} as a new tensor; the last axis is the softmax axis. */
+    public Tensor apply(Tensor x) {
+        Tensor y = Tensor.zeros(x.shape());
+        forward(x.data(), y.data(), x.size(), x.shape().dim(-1));
+        return y;
+    }
+
+    /** {@code dL/dx} as a new tensor, from the forward output {@code y} and {@code dy}. */
+    public Tensor gradient(Tensor y, Tensor dy) {
+        Tensor dx = Tensor.zeros(dy.shape());
+        backward(y.data(), dy.data(), dx.data(), dy.size(), dy.shape().dim(-1));
+        return dx;
     }
 
     /**

@@ -36,8 +36,7 @@ public final class ReLU extends SingleInputLayer implements ActivatedLayer {
 
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
-        Tensor y = Tensor.zeros(x.shape());
-        ActivationFunction.RELU.forward(x.data(), y.data(), x.size(), x.shape().dim(-1));
+        Tensor y = ActivationFunction.RELU.apply(x);
         ctx.save(y);
         return y;
     }
@@ -45,9 +44,7 @@ public final class ReLU extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(0);
-        Tensor dx = Tensor.zeros(dy.shape());
-        ActivationFunction.RELU.backward(y.data(), dy.data(), dx.data(), dy.size(), dy.shape().dim(-1));
-        return dx;
+        return ActivationFunction.RELU.gradient(y, dy);
     }
 
     @Override
