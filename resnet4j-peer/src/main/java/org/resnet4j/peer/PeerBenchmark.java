@@ -1,0 +1,161 @@
+package org.resnet4j.peer;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.resnet4j.bench.Benchmark;
+import org.resnet4j.graph.ForwardPass;
+import org.resnet4j.kernels.KernelRegistry;
+import org.resnet4j.layers.initializers.RandomSeeds;
+import org.resnet4j.models.ResNet50;
+import org.resnet4j.tensor.Tensor;
+import org.resnet4j.train.Adam;
+import org.resnet4j.train.Losses;
+
+/**
+ * resnet4j and DJL/PyTorch on the identical network in one process, runs alternating (ours,
+ * theirs, ours, ...) so that both see the same machine state; medians and the ratio ours/theirs
+ * for a training step at batch 32 and inference at batch 32 and 1.
+ *
+ * <pre>
+ *   scripts/bench-peer.sh [--rounds 7] [--json]
+ * </pre>
+ */
+public final class PeerBenchmark {
+
+    private PeerBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = 7;
+        boolean json = false;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--rounds")) {
+                rounds = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--json")) {
+                json = true;
+            }
+        }
+        // Ours.
+        RandomSeeds.setSeed(1);
+        org.resnet4j.graph.Model ours = ResNet50.build(new int[] {64, 64, 3}, 6);
+        org.resnet4j.train.Trainer ourTrainer = new org.resnet4j.train.Trainer(ours, new Adam(1.5e-4),
+                Losses.CATEGORICAL_CROSSENTROPY);
+        Tensor x32 = Tensor.fromFunction(org.resnet4j.tensor.Shape.of(32, 64, 64, 3), i -> (i * 7919L % 1000) / 1000.0);
+        Tensor x1 = x32.slice(0, 1);
+        Tensor y32 = Tensor.zeros(32, 6);
+        for (int i = 0; i < 32; i++) {
+            y32.data()[i * 6 + i % 6] = 1f;
+        }
+        // Theirs.
+        try (Model model = Model.newInstance("resnet50-notebook", "PyTorch")) {
+            model.setBlock(DjlResNet50.build(6));
+            DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1.5e-4f)).build());
+            try (Trainer trainer = model.newTrainer(cfg)) {
+                trainer.initialize(new Shape(32, 3, 64, 64));
+                NDManager root = trainer.getManager();
+                NDArray tx32 = root.randomUniform(0, 1, new Shape(32, 3, 64, 64));
+                NDArray tx1 = root.randomUniform(0, 1, new Shape(1, 3, 64, 64));
+                NDArray ty = root.arange(32).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mod(6);
+
+                Runnable ourTrain = () -> ourTrainer.trainStep(x32, y32, List.of());
+                Runnable ourInfer32 = () -> ours.predict(x32);
+                Runnable ourInfer1 = () -> ours.predict(x1);
+                Runnable theirTrain = () -> {
+                    try (NDManager m = root.newSubManager()) {
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDList pred = trainer.forward(new NDList(tx32));
+                            NDArray loss = trainer.getLoss().evaluate(new NDList(ty), pred);
+                            gc.backward(loss);
+                            pred.attach(m);
+                            loss.attach(m);
+                        }
+                        trainer.step();
+                    }
+                };
+                Runnable theirInfer32 = () -> {
+                    try (NDManager m = root.newSubManager()) {
+                        trainer.evaluate(new NDList(tx32)).attach(m);
+                    }
+                };
+                Runnable theirInfer1 = () -> {
+                    try (NDManager m = root.newSubManager()) {
+                        trainer.evaluate(new NDList(tx1)).attach(m);
+                    }
+                };
+                Map<String, double[]> t = new LinkedHashMap<>();
+                String[] names = {"train_b32", "infer_b32", "infer_b1"};
+                Runnable[][] pairs = {{ourTrain, theirTrain}, {ourInfer32, theirInfer32}, {ourInfer1, theirInfer1}};
+                for (int k = 0; k < names.length; k++) {
+                    for (int w = 0; w < 3; w++) {
+                        pairs[k][0].run();
+                        pairs[k][1].run();
+                    }
+                    double[] a = new double[rounds];
+                    double[] b = new double[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        a[r] = ms(pairs[k][0]);
+                        b[r] = ms(pairs[k][1]);
+                    }
+                    t.put(names[k] + "_ours", a);
+                    t.put(names[k] + "_theirs", b);
+                }
+                report(t, names, rounds, json);
+            }
+        }
+    }
+
+    private static double ms(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void report(Map<String, double[]> t, String[] names, int rounds, boolean json) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("threads", KernelRegistry.threads());
+        out.put("kernels", KernelRegistry.current().name());
+        out.put("peer", "DJL " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+        out.put("rounds", rounds);
+        for (String n : names) {
+            double ours = median(t.get(n + "_ours"));
+            double theirs = median(t.get(n + "_theirs"));
+            out.put(n + "_ms_ours", ours);
+            out.put(n + "_ms_theirs", theirs);
+            // Throughput ratio ours/theirs: above 1 means resnet4j is faster.
+            out.put(n + "_speed_ratio", theirs / ours);
+        }
+        out.put("peak_rss_mb_process", Benchmark.peakRssMb());
+        if (json) {
+            System.out.println(org.resnet4j.io.Json.write(out));
+            return;
+        }
+        System.out.println("resnet4j " + out.get("kernels") + " vs " + out.get("peer") + ", " + out.get("threads")
+                + " threads, medians of " + rounds + " alternating runs");
+        for (String n : names) {
+            System.out.printf(Locale.ROOT, "%-10s ours %8.1f ms   theirs %8.1f ms   speed ours/theirs %.2fx%n", n,
+                    (double) out.get(n + "_ms_ours"), (double) out.get(n + "_ms_theirs"), (double) out.get(n + "_speed_ratio"));
+        }
+    }
+}
