@@ -50,6 +50,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (batchSize < 1) {
+            throw new UserException("--batch-size must be at least 1; received " + batchSize);
+        }
         SavedModel saved = modelOptions.load();
         Shape in = saved.model().inputShape();
         if (in.dim(1) != in.dim(2)) {
@@ -57,6 +60,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Dataset d = DataSources.load(data, in.dim(1));
         if (keepClasses != null) {
+            if (keepClasses < 1 || keepClasses > d.numClasses()) {
+                throw new UserException("--classes must be between 1 and " + d.numClasses() + "; received " + keepClasses);
+            }
             d = d.firstClasses(keepClasses);
         }
         int classes = saved.classNames().size();

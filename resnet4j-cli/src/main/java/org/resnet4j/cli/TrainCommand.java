@@ -39,6 +39,7 @@ import org.resnet4j.train.SGD;
 import org.resnet4j.train.TargetAccuracy;
 import org.resnet4j.train.TerminateOnNaN;
 import org.resnet4j.train.Trainer;
+import org.resnet4j.tensor.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -175,6 +176,9 @@ final class TrainCommand implements Callable<Integer> {
             if (testFile != null) {
                 train = all;
                 heldOut = DataSources.load(testFile, imageSize);
+                if (keepClasses != null) {
+                    heldOut = heldOut.firstClasses(keepClasses);
+                }
                 heldOutName = "test";
             } else {
                 Dataset[] split = all.stratifiedSplit(validationSplit, seed);
@@ -243,10 +247,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         FitOptions fo = FitOptions.defaults().epochs(epochs).batchSize(batchSize).seed(seed).verbose(false)
                 .validationData(heldOutP.x(), trainer.targets(heldOutP)).callbacks(callbacks);
+        Tensor fitX = trainP.x();
         if (augment) {
-            fo.augmentation(Augmentation.defaults());
+            // Augmentation works on [0, 1] pixels; the preprocessing comes after it, per batch.
+            Augmentation aug = Augmentation.defaults();
+            fitX = train.x();
+            fo.augmentation((batch, s) -> prep.apply(aug.apply(batch, s)));
         }
-        History history = trainer.fit(trainP.x(), trainer.targets(trainP), fo);
+        History history = trainer.fit(fitX, trainer.targets(trainP), fo);
         Evaluation ev = trainer.evaluate(heldOutP, batchSize);
         double seconds = (System.nanoTime() - start) / 1e9;
 

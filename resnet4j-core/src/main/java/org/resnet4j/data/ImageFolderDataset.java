@@ -72,7 +72,12 @@ public final class ImageFolderDataset {
             }
         }
         int per = height * width * 3;
-        float[] data = new float[files.size() * per];
+        long total = (long) files.size() * per;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new DataException(root + ": " + files.size() + " images of " + height + "x" + width
+                    + " do not fit in one tensor (2^31 values); use fewer images or a smaller --image-size");
+        }
+        float[] data = new float[(int) total];
         // Decoding dominates; images are independent, so decode them in parallel.
         java.util.stream.IntStream.range(0, files.size()).parallel().forEach(i -> {
             Tensor img = Images.load(files.get(i), height, width, interpolation);

@@ -68,6 +68,9 @@ public final class Images {
     public static Tensor toTensor(BufferedImage img, int height, int width, Interpolation interpolation) {
         int w = img.getWidth();
         int h = img.getHeight();
+        if ((long) w * h * 3 > Integer.MAX_VALUE - 8) {
+            throw new DataException("an image of " + w + "x" + h + " pixels is too large to read");
+        }
         int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
         float[] src = new float[h * w * 3];
         for (int i = 0; i < argb.length; i++) {

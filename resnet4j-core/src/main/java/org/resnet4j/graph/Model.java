@@ -102,21 +102,45 @@ public final class Model {
         this.layers = List.copyOf(ls);
     }
 
-    private static void visit(Node node, Set<Node> finished, Set<Node> inProgress, List<Node> postOrder,
+    /**
+     * Depth-first walk from {@code start}, iterative so that very deep graphs cannot exhaust
+     * the stack: a layer gets its index when first entered, a node joins {@code postOrder} when
+     * all its inputs have.
+     */
+    private static void visit(Node start, Set<Node> finished, Set<Node> inProgress, List<Node> postOrder,
                               Map<Layer, Integer> layerIndex) {
-        if (finished.contains(node)) {
+        if (finished.contains(start)) {
             return;
         }
+        java.util.ArrayDeque<int[]> next = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Node> path = new java.util.ArrayDeque<>();
+        enter(start, inProgress, layerIndex, path, next);
+        while (!path.isEmpty()) {
+            Node node = path.peek();
+            int[] cursor = next.peek();
+            if (cursor[0] < node.inputs().size()) {
+                Node child = node.inputs().get(cursor[0]++).node();
+                if (!finished.contains(child)) {
+                    enter(child, inProgress, layerIndex, path, next);
+                }
+            } else {
+                path.pop();
+                next.pop();
+                inProgress.remove(node);
+                finished.add(node);
+                postOrder.add(node);
+            }
+        }
+    }
+
+    private static void enter(Node node, Set<Node> inProgress, Map<Layer, Integer> layerIndex,
+                              java.util.ArrayDeque<Node> path, java.util.ArrayDeque<int[]> next) {
         if (!inProgress.add(node)) {
             throw new IllegalArgumentException("The graph has a cycle at layer '" + node.layer().name() + "'");
         }
         layerIndex.putIfAbsent(node.layer(), layerIndex.size());
-        for (SymbolicTensor in : node.inputs()) {
-            visit(in.node(), finished, inProgress, postOrder, layerIndex);
-        }
-        inProgress.remove(node);
-        finished.add(node);
-        postOrder.add(node);
+        path.push(node);
+        next.push(new int[1]);
     }
 
     public String name() {

@@ -17,6 +17,12 @@ public final class AtomicFiles {
      * a plain replace. {@code tmp} should sit in the target's folder.
      */
     public static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        // Flush the data to the device first: a rename that survives a crash must not point at
+        // blocks that never reached the disk.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -343,7 +343,8 @@ public final class ModelConfig {
     }
 
     private static SymbolicTensor lookup(List<Object> ref, Map<String, List<SymbolicTensor>> outputs, String what) {
-        if (!(ref.get(0) instanceof String name) || !(ref.get(1) instanceof Number nodeIndex)) {
+        if (ref.size() < 2 || !(ref.get(0) instanceof String name) || !(ref.get(1) instanceof Number nodeIndex)
+                || nodeIndex.intValue() < 0) {
             throw new ModelFileException(what + ": malformed tensor reference " + ref);
         }
         List<SymbolicTensor> made = outputs.get(name);

@@ -173,7 +173,15 @@ public final class ModelFiles {
                     ? Json.readObject(readJson(zip, entries.get("metadata.json"), what + "!metadata.json"),
                     what + "!metadata.json")
                     : Map.of();
-            Model model = ModelConfig.fromKeras(config, what + "!config.json");
+            Model model;
+            try {
+                model = ModelConfig.fromKeras(config, what + "!config.json");
+            } catch (ModelFileException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // A config that is valid JSON but not a valid model: say so, with the file named.
+                throw new ModelFileException(what + "!config.json: not a valid Keras model config (" + e + ")", e);
+            }
             Optimizer optimizer = optimizerFrom(config.get("compile_config"), what);
             tmpH5 = Files.createTempFile("resnet4j-weights", ".h5");
             try (InputStream in = zip.getInputStream(weightsEntry); OutputStream out = Files.newOutputStream(tmpH5)) {

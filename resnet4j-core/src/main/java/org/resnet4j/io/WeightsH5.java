@@ -128,11 +128,13 @@ public final class WeightsH5 {
             if (!problems.isEmpty()) {
                 throw new ModelFileException(file + ": the weights do not fit the model: " + String.join("; ", problems));
             }
+            // Read everything before changing anything, so that a bad dataset leaves the model as it was.
+            Map<Parameter, float[]> values = new LinkedHashMap<>();
             for (Map.Entry<Parameter, Dataset> e : plan.entrySet()) {
-                String err = KerasWeights.assign(e.getKey(), e.getValue());
-                if (err != null) {
-                    throw new ModelFileException(file + ": " + e.getKey().path() + ": " + err);
-                }
+                values.put(e.getKey(), KerasWeights.floats(e.getValue()));
+            }
+            for (Map.Entry<Parameter, float[]> e : values.entrySet()) {
+                System.arraycopy(e.getValue(), 0, e.getKey().value().data(), 0, e.getValue().length);
             }
             return new WeightsReport(loaded, missing, fileLayers);
         } catch (ModelFileException e) {

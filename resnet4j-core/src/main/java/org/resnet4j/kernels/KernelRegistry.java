@@ -13,9 +13,17 @@ import java.util.concurrent.ForkJoinPool;
  */
 public final class KernelRegistry {
 
-    private static final Kernels CURRENT = choose(System.getProperty("resnet4j.kernels", "auto"));
-    private static volatile int threads = initialThreads();
-    private static volatile ForkJoinPool pool = new ForkJoinPool(threads);
+    private static final Kernels CURRENT = chooseOrWarn(System.getProperty("resnet4j.kernels", "auto"));
+
+    /** The thread count and its pool, published together. */
+    private record Workers(int threads, ForkJoinPool pool) {
+    }
+
+    private static volatile Workers workers = workersFor(initialThreads());
+
+    private static Workers workersFor(int n) {
+        return new Workers(n, new ForkJoinPool(n));
+    }
 
     private KernelRegistry() {
     }
@@ -23,6 +31,16 @@ public final class KernelRegistry {
     /** The implementation in use. */
     public static Kernels current() {
         return CURRENT;
+    }
+
+    /** A bad property value is a warning, not a failure: it must not break class loading. */
+    private static Kernels chooseOrWarn(String name) {
+        try {
+            return choose(name);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("resnet4j: WARNING: " + e.getMessage() + "; using the default kernels");
+            return choose("auto");
+        }
     }
 
     private static Kernels choose(String name) {
@@ -70,18 +88,20 @@ public final class KernelRegistry {
         }
         try {
             int t = Integer.parseInt(p.trim());
-            if (t < 1) {
-                throw new NumberFormatException();
+            if (t >= 1) {
+                return t;
             }
-            return t;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-Dresnet4j.threads must be a positive integer; received '" + p + "'");
+            // reported below
         }
+        System.err.println("resnet4j: WARNING: -Dresnet4j.threads must be a positive integer; received '" + p
+                + "'; using " + Runtime.getRuntime().availableProcessors());
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /** The number of threads kernels may use. */
     public static int threads() {
-        return threads;
+        return workers.threads();
     }
 
     /** Sets the number of threads kernels may use (at least 1). */
@@ -89,15 +109,13 @@ public final class KernelRegistry {
         if (n < 1) {
             throw new IllegalArgumentException("Thread count must be >= 1; received " + n);
         }
-        if (n != threads) {
-            ForkJoinPool old = pool;
-            pool = new ForkJoinPool(n);
-            threads = n;
-            old.shutdown();
+        if (n != workers.threads()) {
+            // The old pool is left to wind down by itself: work already handed to it still runs.
+            workers = workersFor(n);
         }
     }
 
     static ForkJoinPool pool() {
-        return pool;
+        return workers.pool();
     }
 }

@@ -20,6 +20,9 @@ import org.resnet4j.tensor.Tensor;
  */
 public abstract class Layer {
 
+    /** The largest weight a layer may create (1 GiB of floats): a guard against absurd configs from files. */
+    public static final long MAX_WEIGHT_ELEMENTS = 1L << 28;
+
     private final String name;
     private final List<Parameter> weights = new ArrayList<>();
     private List<Shape> builtInputShapes;
@@ -159,6 +162,14 @@ public abstract class Layer {
 
     /** Creates a weight; the only way a layer gets one. */
     protected final Parameter addWeight(String weightName, Shape shape, Initializer initializer, boolean trainableWeight) {
+        long size = 1;
+        for (int d : shape.dims()) {
+            size *= d;
+            if (size > MAX_WEIGHT_ELEMENTS) {
+                throw error("weight '" + weightName + "' would be too large", "at most " + MAX_WEIGHT_ELEMENTS
+                        + " values", shape);
+            }
+        }
         Tensor value = initializer.initialize(shape);
         if (!value.shape().equals(shape)) {
             throw new IllegalStateException("Initializer " + initializer + " returned " + value.shape() + " for " + shape);

@@ -62,7 +62,10 @@ public final class Shape {
             if (d == UNKNOWN) {
                 throw new IllegalStateException("Shape " + this + " has an unknown dimension and no size");
             }
-            n *= d;
+            n = Math.multiplyExact(n, (long) d);
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalStateException("Shape " + this + " has more than 2^31-1 elements");
+            }
         }
         if (n > Integer.MAX_VALUE) {
             throw new IllegalStateException("Shape " + this + " has more than 2^31-1 elements");

@@ -62,8 +62,10 @@ public final class EarlyStopping implements Callback {
             if (restoreBestWeights) {
                 bestWeights = snapshot(trainer);
             }
+            return;
         }
-        if (wait > patience && epoch > 0) {
+        // Keras's rule: stop once `patience` epochs in a row have not improved.
+        if (wait >= patience && epoch > 0) {
             stoppedEpoch = epoch;
             trainer.stopTraining();
         }

@@ -50,6 +50,14 @@ public final class Metrics {
         return out;
     }
 
+    /**
+     * The predicted class of one row of {@code classes} scores: the argmax, or for a single
+     * sigmoid output, 1 when the probability is at least 0.5 (Keras's {@code binary_accuracy}).
+     */
+    public static int predictedClass(float[] p, int off, int classes) {
+        return classes == 1 ? (p[off] >= 0.5f ? 1 : 0) : argmax(p, off, classes);
+    }
+
     /** The index of the largest of {@code n} values from {@code off} (the first on ties). */
     public static int argmax(float[] v, int off, int n) {
         int best = 0;
@@ -87,9 +95,10 @@ public final class Metrics {
             int[] truth = trueClasses(yTrue, n, classes);
             float[] p = yPred.data();
             for (int r = 0; r < n; r++) {
-                if (k == 1) {
-                    // Keras's accuracy: argmax equality, the first maximum winning ties.
-                    correct += argmax(p, r * classes, classes) == truth[r] ? 1 : 0;
+                if (k == 1 || classes == 1) {
+                    // Keras's accuracy: argmax equality (the first maximum winning ties), or a 0.5
+                    // threshold for a single sigmoid output.
+                    correct += predictedClass(p, r * classes, classes) == truth[r] ? 1 : 0;
                     continue;
                 }
                 float target = p[r * classes + truth[r]];

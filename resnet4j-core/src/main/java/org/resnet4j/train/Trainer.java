@@ -215,6 +215,9 @@ public final class Trainer {
 
     /** Keras's {@code model.evaluate}: inference-mode loss, metrics and the confusion matrix. */
     public Evaluation evaluate(Tensor x, Tensor y, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("evaluate: batch size must be at least 1; received " + batchSize);
+        }
         int n = x.shape().dim(0);
         if (y.shape().dim(0) != n) {
             throw new IllegalArgumentException("evaluate: " + n + " inputs but " + y.shape().dim(0) + " labels");
@@ -233,11 +236,12 @@ public final class Trainer {
             }
             int classes = p.shape().sampleSize();
             if (confusion == null) {
-                confusion = new int[classes][classes];
+                // A single sigmoid output still has two classes.
+                confusion = new int[Math.max(classes, 2)][Math.max(classes, 2)];
             }
             int[] truth = Metrics.trueClasses(by, end - start, classes);
             for (int r = 0; r < end - start; r++) {
-                confusion[truth[r]][Metrics.argmax(p.data(), r * classes, classes)]++;
+                confusion[truth[r]][Metrics.predictedClass(p.data(), r * classes, classes)]++;
             }
         }
         Map<String, Double> values = new LinkedHashMap<>();

@@ -247,4 +247,15 @@ class KerasFileTest {
         var e = assertThrows(ModelFileException.class, () -> ModelFiles.load(f));
         assertTrue(e.getMessage().contains("unsupported layer(s) 'lam' (Lambda), 'rnn' (LSTM)"), e.getMessage());
     }
+
+    @Test
+    void aConfigWithAMalformedReferenceIsNamed() throws IOException {
+        String cfg = "{\"class_name\": \"Functional\", \"config\": {\"name\": \"m\", \"layers\": ["
+                + "{\"class_name\": \"InputLayer\", \"config\": {\"name\": \"in\", \"batch_shape\": [null, 4]}, "
+                + "\"name\": \"in\", \"inbound_nodes\": []}], "
+                + "\"input_layers\": [\"in\", 0, 0], \"output_layers\": [\"in\"]}}";
+        Path f = alter("shortref.keras", "config.json", cfg.getBytes(), null);
+        var e = assertThrows(ModelFileException.class, () -> ModelFiles.load(f));
+        assertTrue(e.getMessage().startsWith(f + "!config.json"), e.getMessage());
+    }
 }

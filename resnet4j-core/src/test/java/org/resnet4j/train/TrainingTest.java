@@ -205,4 +205,39 @@ class TrainingTest {
         assertTrue(guard.reason().startsWith("Batch 0: invalid loss NaN, terminating training"), guard.reason());
         assertEquals(1, h.epochs().size());
     }
+
+    @Test
+    void earlyStoppingStopsAfterPatienceEpochsWithoutImprovementAsKerasDoes() {
+        // A fixed sequence of monitored values: best at epoch 1, then worse.
+        double[] values = {1.0, 0.5, 0.7, 0.8, 0.9, 1.0};
+        Dataset d = SyntheticSigns.generate(4, 1);
+        Trainer t = new Trainer(smallResNet(9, 6), new SGD(0.0), Losses.CATEGORICAL_CROSSENTROPY);
+        Callback inject = new Callback() {
+            @Override
+            public void onEpochEnd(int epoch, java.util.Map<String, Double> logs, Trainer tr) {
+                logs.put("watched", values[epoch]);
+            }
+        };
+        EarlyStopping es = new EarlyStopping("watched", Monitor.Mode.MIN, 0, 2, false);
+        History h = t.fit(d, null, FitOptions.defaults().epochs(6).batchSize(4).verbose(false).callbacks(inject, es));
+        // Keras: no improvement at epochs 2 and 3 exhausts a patience of 2, so epoch 3 is the last.
+        assertEquals(3, es.stoppedEpoch());
+        assertEquals(4, h.epochs().size());
+        assertEquals(1, es.bestEpoch());
+    }
+
+    @Test
+    void aSingleSigmoidOutputIsScoredAsKerasBinaryAccuracy() {
+        SymbolicTensor x = InputLayer.input(2);
+        SymbolicTensor y = Dense.builder(1).activation(ActivationFunction.SIGMOID)
+                .kernelInitializer(new org.resnet4j.layers.initializers.Constant(5)).build().apply(x);
+        Trainer t = new Trainer(new Model(x, y, "binary"), new SGD(0.0), Losses.BINARY_CROSSENTROPY, Metrics.accuracy());
+        // Outputs: sigmoid(10) ~ 1, sigmoid(-10) ~ 0, sigmoid(0) = 0.5 (counts as 1).
+        Tensor in = Tensor.of(org.resnet4j.tensor.Shape.of(3, 2), 1, 1, -1, -1, 0, 0);
+        Tensor labels = Tensor.of(org.resnet4j.tensor.Shape.of(3, 1), 1, 0, 0);
+        Evaluation ev = t.evaluate(in, labels, 3);
+        assertEquals(2.0 / 3, ev.metrics().get("accuracy"), 1e-12);
+        assertEquals(2, ev.confusion().length);
+        assertEquals(1, ev.confusion()[0][1], "the 0.5 output predicted class 1 for a 0 label");
+    }
 }
