@@ -122,9 +122,6 @@ public class BlockedKernels extends ScalarKernels {
                     int ci = cOff + i * ldc + jc;
                     for (int p = 0; p < pn; p++) {
                         float av = ar[arOff + p];
-                        if (av == 0f) {
-                            continue; // post-ReLU activations are often zero
-                        }
                         int bi = bOff + (pc + p) * ldb + jc;
                         for (int j = 0; j < jn; j++) {
                             c[ci + j] += av * b[bi + j];
