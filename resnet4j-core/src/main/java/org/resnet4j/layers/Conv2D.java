@@ -49,14 +49,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         this.useBias = b.useBias;
         this.kernelInitializer = b.kernelInitializer;
         this.biasInitializer = b.biasInitializer;
-        Map<String, Regularizer> regs = new java.util.LinkedHashMap<>();
-        if (b.kernelRegularizer != null) {
-            regs.put("kernel", b.kernelRegularizer);
-        }
-        if (b.biasRegularizer != null) {
-            regs.put("bias", b.biasRegularizer);
-        }
-        this.regularizers = Map.copyOf(regs);
+        this.regularizers = Regularizer.forKernelAndBias(b.kernelRegularizer, b.biasRegularizer);
         if (filters <= 0) {
             throw error("filters must be positive", "filters > 0", filters);
         }
@@ -183,8 +176,8 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         c.put("use_bias", useBias);
         c.put("kernel_initializer", Initializers.serialize(kernelInitializer));
         c.put("bias_initializer", Initializers.serialize(biasInitializer));
-        c.put("kernel_regularizer", regularizers.containsKey("kernel") ? regularizers.get("kernel").serialize() : null);
-        c.put("bias_regularizer", regularizers.containsKey("bias") ? regularizers.get("bias").serialize() : null);
+        c.put("kernel_regularizer", Regularizer.serialize(regularizers, "kernel"));
+        c.put("bias_regularizer", Regularizer.serialize(regularizers, "bias"));
         c.put("activity_regularizer", null);
         c.put("kernel_constraint", null);
         c.put("bias_constraint", null);

@@ -27,6 +27,24 @@ public record Regularizer(double l1, double l2) {
         return new Regularizer(l1, 0);
     }
 
+    /** The penalties of a layer's {@code kernel} and {@code bias} weights, either of them possibly null. */
+    static Map<String, Regularizer> forKernelAndBias(Regularizer kernel, Regularizer bias) {
+        Map<String, Regularizer> m = new LinkedHashMap<>();
+        if (kernel != null) {
+            m.put("kernel", kernel);
+        }
+        if (bias != null) {
+            m.put("bias", bias);
+        }
+        return Map.copyOf(m);
+    }
+
+    /** Keras's config value for the regularizer of {@code weight}: its serialized form, or null. */
+    static Map<String, Object> serialize(Map<String, Regularizer> regularizers, String weight) {
+        Regularizer r = regularizers.get(weight);
+        return r == null ? null : r.serialize();
+    }
+
     /** The penalty of weights {@code w}. */
     public double loss(float[] w) {
         double a = 0;
