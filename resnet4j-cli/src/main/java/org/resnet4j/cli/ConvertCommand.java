@@ -10,16 +10,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code resnet4j convert}: a Keras model file (legacy .h5 or .keras) to Keras 3's .keras format. */
+/** {@code resnet4j convert}: a Keras model file to the other format (.keras or legacy .h5). */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a Keras model file (legacy .h5/.hdf5 or .keras) to Keras 3's .keras format.",
+        description = {"Convert a Keras model file between Keras 3's .keras format and the legacy HDF5 format "
+                + "(.h5/.hdf5): OUT's extension chooses.",
                 "Weights, the optimizer (when the file names one) and what the file records travel along."})
 final class ConvertCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IN", description = "The model file to read.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "The .keras file to write.")
+    @Parameters(index = "1", paramLabel = "OUT", description = "The .keras or .h5 file to write.")
     Path out;
 
     @CommandLine.Spec
@@ -27,13 +28,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String name = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (name.endsWith(".h5") || name.endsWith(".hdf5")) {
-            throw new UserException("writing the legacy .h5 format is not supported yet: its model config, over 64 KiB "
-                    + "for a ResNet, needs HDF5 dense attribute storage; write " + out.getFileName() + " as .keras");
-        }
-        if (!name.endsWith(".keras")) {
-            throw new UserException("OUT must be a .keras file; received " + out);
+        if (ModelFiles.extension(out) == null) {
+            throw new UserException("OUT must be a .keras or .h5 file; received " + out);
         }
         SavedModel m = ModelFiles.load(in);
         ModelMetadata meta = new ModelMetadata().classNames(m.classNames()).preprocessing(m.preprocessing())

@@ -148,8 +148,8 @@ final class TrainCommand implements Callable<Integer> {
         if (!(lr > 0)) {
             throw new UserException("--lr must be positive; received " + lr);
         }
-        if (!out.getFileName().toString().endsWith(".keras")) {
-            throw new UserException("--out must name a .keras file; received " + out);
+        if (ModelFiles.extension(out) == null) {
+            throw new UserException("--out must name a .keras (or legacy .h5) file; received " + out);
         }
         Preprocessing prep = Preprocessing.of(preprocess);
         PrintStream progress = json ? System.err : System.out;
@@ -241,7 +241,8 @@ final class TrainCommand implements Callable<Integer> {
         Path best = null;
         if (checkpoint) {
             String name = out.getFileName().toString();
-            best = out.resolveSibling(name.substring(0, name.length() - ".keras".length()) + ".best.keras");
+            String ext = ModelFiles.extension(out);
+            best = out.resolveSibling(name.substring(0, name.length() - ext.length()) + ".best" + ext);
             callbacks.add(new ModelCheckpoint(best.toString(), "val_accuracy", Monitor.Mode.MAX, true,
                     () -> metadata(train, prep, provenance)));
         }
@@ -316,6 +317,7 @@ final class TrainCommand implements Callable<Integer> {
 
     static Path defaultReportDir(Path model) {
         String name = model.getFileName().toString();
-        return model.resolveSibling(name.substring(0, name.length() - ".keras".length()) + "-report");
+        String ext = ModelFiles.extension(model);
+        return model.resolveSibling((ext == null ? name : name.substring(0, name.length() - ext.length())) + "-report");
     }
 }

@@ -167,5 +167,17 @@ class TrainEvaluatePredictTest {
         CliTestSupport.Result again = CliTestSupport.run("predict", "--model", converted.toString(), "--preprocess", "none",
                 image.toString(), "--json");
         assertEquals(p.out(), again.out(), "the converted model predicts exactly as the original");
+        // And on to the legacy format: .keras -> .h5, summarised and run like the original.
+        Path legacy = dir.resolve("resnet8-again.h5");
+        CliTestSupport.Result c2 = CliTestSupport.run("convert", converted.toString(), legacy.toString());
+        assertEquals(0, c2.code(), c2.err());
+        CliTestSupport.Result third = CliTestSupport.run("predict", "--model", legacy.toString(), "--preprocess", "none",
+                image.toString(), "--json");
+        assertEquals(p.out(), third.out(), "the model written as .h5 predicts exactly as the original");
+        CliTestSupport.Result s2 = CliTestSupport.run("summary", "--model", legacy.toString(), "--json");
+        assertEquals(78_666, ((Number) Json.readObject(s2.out().trim(), "summary").get("total_params")).longValue());
+        CliTestSupport.Result bad = CliTestSupport.run("convert", converted.toString(), dir.resolve("x.txt").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("OUT must be a .keras or .h5 file"), bad.err());
     }
 }

@@ -3,6 +3,7 @@ package org.resnet4j.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.List;
@@ -31,6 +32,18 @@ public final class Json {
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Compact JSON with every non-ASCII character escaped ({@code \u00e9}), as Python's
+     * {@code json.dumps} writes by default: safe in HDF5 strings whatever charset a reader assumes.
+     */
+    public static String writeAscii(Object value) {
+        try {
+            return MAPPER.writer().with(JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
         }

@@ -1,12 +1,11 @@
 package org.resnet4j.io;
 
 import io.jhdf.HdfFile;
-import io.jhdf.WritableHdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import io.jhdf.api.WritableGroup;
-import java.lang.reflect.Array;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +17,6 @@ import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Names;
 import org.resnet4j.layers.Parameter;
 import org.resnet4j.tensor.Shape;
-import org.resnet4j.tensor.Tensor;
 import org.resnet4j.train.Optimizer;
 
 /**
@@ -28,7 +26,8 @@ import org.resnet4j.train.Optimizer;
  * exactly as Keras names them; and {@code optimizer/vars/<i>}: the step count, the learning
  * rate, then the optimizer's state for each trainable weight.
  *
- * <p>Layers without weights get no group: Keras reads a missing group as an empty one.
+ * <p>Layers without weights get an empty {@code vars} group, as Keras writes them; reading also
+ * accepts a missing group as an empty one.
  */
 public final class KerasWeights {
 
@@ -47,36 +46,38 @@ public final class KerasWeights {
         return out;
     }
 
-    /** Writes the weights (and, when not null, the optimizer state) of {@code model} to {@code file}. */
+    /**
+     * Writes the weights (and, when not null and stepped, the optimizer state) of {@code model}
+     * to {@code file}, atomically. As Keras does, every layer gets its {@code vars} group, an
+     * empty one when it has no weights, and so does the model itself.
+     */
     public static void write(Path file, Model model, Optimizer optimizer) {
-        try (WritableHdfFile h5 = HdfFile.write(file)) {
-            WritableGroup layers = null;
-            for (Map.Entry<Layer, String> e : groupNames(model).entrySet()) {
-                List<Parameter> ws = e.getKey().weights();
-                if (ws.isEmpty()) {
-                    continue;
-                }
-                if (layers == null) {
-                    layers = h5.putGroup("layers");
-                }
-                WritableGroup vars = layers.putGroup(e.getValue()).putGroup("vars");
-                for (int i = 0; i < ws.size(); i++) {
-                    vars.putDataset(Integer.toString(i), nested(ws.get(i).value()));
-                }
+        Hdf5Writer w = new Hdf5Writer();
+        Hdf5Writer.Group root = w.root();
+        for (Map.Entry<Layer, String> e : groupNames(model).entrySet()) {
+            Hdf5Writer.Group vars = root.group("layers/" + e.getValue() + "/vars");
+            List<Parameter> ws = e.getKey().weights();
+            for (int i = 0; i < ws.size(); i++) {
+                vars.dataset(Integer.toString(i), ws.get(i).value().data(), ws.get(i).value().shape().dims());
             }
-            if (optimizer != null && optimizer.iterations() > 0) {
-                WritableGroup vars = h5.putGroup("optimizer").putGroup("vars");
-                vars.putDataset("0", Long.valueOf(optimizer.iterations()));
-                vars.putDataset("1", Float.valueOf((float) optimizer.learningRate()));
-                List<Parameter> trainable = model.trainableWeights();
-                List<float[]> slots = optimizer.kerasSlotOrder(trainable);
-                for (int i = 0; i < slots.size(); i++) {
-                    // Slots follow the weights in order, weight-major or slot-major: either way
-                    // slot i belongs to weight i modulo the weight count, or i / slots per weight.
-                    Parameter owner = optimizer.kerasSlotOwner(trainable, i);
-                    vars.putDataset(Integer.toString(i + 2), nested(slots.get(i), owner.value().shape().dims()));
-                }
+        }
+        if (optimizer != null && optimizer.iterations() > 0) {
+            Hdf5Writer.Group vars = root.group("optimizer/vars");
+            vars.dataset("0", optimizer.iterations());
+            vars.dataset("1", new float[] {(float) optimizer.learningRate()});
+            List<Parameter> trainable = model.trainableWeights();
+            List<float[]> slots = optimizer.kerasSlotOrder(trainable);
+            for (int i = 0; i < slots.size(); i++) {
+                // Slot i belongs to the weight kerasSlotOwner names (weight-major or slot-major order).
+                Parameter owner = optimizer.kerasSlotOwner(trainable, i);
+                vars.dataset(Integer.toString(i + 2), slots.get(i), owner.value().shape().dims());
             }
+        }
+        root.group("vars");
+        try {
+            w.write(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write the weights: " + e.getMessage(), e);
         }
     }
 
@@ -189,31 +190,5 @@ public final class KerasWeights {
             n += c instanceof Dataset ? 1 : 0;
         }
         return n;
-    }
-
-    /** A tensor as the nested Java array HDF5 writers take. */
-    static Object nested(Tensor t) {
-        return nested(t.data(), t.shape().dims());
-    }
-
-    static Object nested(float[] flat, int[] dims) {
-        if (dims.length == 1) {
-            return flat.clone();
-        }
-        Object out = Array.newInstance(float.class, dims);
-        fill(out, flat, dims, 0, 0);
-        return out;
-    }
-
-    private static int fill(Object arr, float[] flat, int[] dims, int level, int pos) {
-        if (level == dims.length - 1) {
-            float[] row = (float[]) arr;
-            System.arraycopy(flat, pos, row, 0, row.length);
-            return pos + row.length;
-        }
-        for (int i = 0; i < dims[level]; i++) {
-            pos = fill(Array.get(arr, i), flat, dims, level + 1, pos);
-        }
-        return pos;
     }
 }

@@ -5,6 +5,8 @@ import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.resnet4j.data.Preprocessing;
 import org.resnet4j.graph.Model;
 import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Parameter;
@@ -32,7 +33,150 @@ import org.resnet4j.train.Optimizer;
  */
 public final class LegacyH5 {
 
+    /** The root attribute holding this library's {@link ModelMetadata} (Keras ignores it). */
+    static final String METADATA = "resnet4j_metadata";
+
+    /** Keras's limit for one attribute's data; longer lists are split into name0, name1, ... */
+    private static final int HDF5_OBJECT_HEADER_LIMIT = 64512;
+
     private LegacyH5() {
+    }
+
+    /**
+     * Writes {@code model} as Keras 3's {@code model.save("m.h5")} does: root attributes
+     * {@code keras_version}, {@code backend}, {@code model_config} (legacy serialization) and,
+     * with an optimizer, {@code training_config}; {@code model_weights} with {@code layer_names}
+     * and one group per layer whose {@code weight_names} ({@code conv2d/kernel}, ...) name its
+     * datasets; and, once the optimizer has taken a step, {@code optimizer_weights} in the order of
+     * Keras's {@code optimizer.variables}. The metadata goes in a root attribute of its own.
+     */
+    public static void save(Path file, Model model, Optimizer optimizer, String loss, List<String> metrics,
+                            ModelMetadata metadata) {
+        Hdf5Writer w = new Hdf5Writer();
+        Hdf5Writer.Group root = w.root();
+        root.attribute("keras_version", ModelFiles.KERAS_VERSION);
+        root.attribute("backend", "tensorflow");
+        root.attribute("model_config", Json.writeAscii(ModelConfig.toKerasLegacy(model)));
+        if (optimizer != null) {
+            Map<String, Object> training = ModelFiles.compileConfig(optimizer, loss, metrics);
+            training.remove("optimizer");
+            Map<String, Object> opt = new LinkedHashMap<>();
+            opt.put("class_name", optimizer.className());
+            opt.put("config", optimizer.getConfig());
+            training.put("optimizer_config", opt);
+            root.attribute("training_config", Json.writeAscii(training));
+        }
+        root.attribute(METADATA, Json.writeAscii(metadata.toMap()));
+
+        Hdf5Writer.Group weights = root.group("model_weights");
+        strings(weights, "layer_names", model.layers().stream().map(Layer::name).toList());
+        weights.attribute("backend", "tensorflow");
+        weights.attribute("keras_version", ModelFiles.KERAS_VERSION);
+        for (Layer layer : model.layers()) {
+            Hdf5Writer.Group g = weights.group(layer.name());
+            List<Parameter> ws = layer.weights();
+            strings(g, "weight_names", ws.stream().map(Parameter::path).toList());
+            for (Parameter p : ws) {
+                g.dataset(p.path(), p.value().data(), p.value().shape().dims());
+            }
+        }
+        strings(weights.group("top_level_model_weights"), "weight_names", List.of());
+
+        if (optimizer != null && optimizer.iterations() > 0) {
+            List<Parameter> trainable = model.trainableWeights();
+            List<String> paths = optimizer.kerasVariablePaths(trainable);
+            List<float[]> slots = optimizer.kerasSlotOrder(trainable);
+            Hdf5Writer.Group g = root.group("optimizer_weights");
+            strings(g, "weight_names", paths);
+            g.dataset(paths.get(0), optimizer.iterations());
+            g.dataset(paths.get(1), new float[] {(float) optimizer.learningRate()});
+            for (int i = 0; i < slots.size(); i++) {
+                g.dataset(paths.get(i + 2), slots.get(i), optimizer.kerasSlotOwner(trainable, i).value().shape().dims());
+            }
+        }
+        try {
+            w.write(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write the model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A list of strings as Keras's {@code save_attributes_to_hdf5_group} stores it: one attribute,
+     * or, when longer than Keras's limit, chunks {@code name0}, {@code name1}, ... split as
+     * {@code numpy.array_split} splits.
+     */
+    static void strings(Hdf5Writer.Group g, String name, List<String> values) {
+        int width = 1;
+        for (String v : values) {
+            width = Math.max(width, v.getBytes(StandardCharsets.UTF_8).length);
+        }
+        int chunks = 1;
+        while (chunkBytes(values.size(), chunks, width) > HDF5_OBJECT_HEADER_LIMIT) {
+            chunks++;
+        }
+        if (chunks == 1) {
+            g.attribute(name, values);
+            return;
+        }
+        int from = 0;
+        for (int c = 0; c < chunks; c++) {
+            int n = values.size() / chunks + (c < values.size() % chunks ? 1 : 0);
+            g.attribute(name + c, values.subList(from, from + n));
+            from += n;
+        }
+    }
+
+    /** Bytes of the largest of {@code chunks} near-equal chunks of {@code n} strings. */
+    private static long chunkBytes(int n, int chunks, int width) {
+        return (long) ((n + chunks - 1) / chunks) * width;
+    }
+
+    /**
+     * Restores the optimizer's state from {@code optimizer_weights} when the file holds it in the
+     * layout Keras 3 writes (step count, learning rate, then the state arrays); older layouts
+     * (Keras 2 keeps no learning rate and orders its slots differently) leave the optimizer
+     * fresh, as Keras does when the state does not fit.
+     */
+    private static void readOptimizerState(Group g, Model model, Optimizer optimizer, String what) {
+        List<Parameter> trainable = model.trainableWeights();
+        List<String> expected = optimizer.kerasVariablePaths(trainable);
+        List<String> names = stringListAttribute(g, "weight_names");
+        if (!names.equals(expected)) {
+            return;
+        }
+        List<float[]> slots = optimizer.kerasSlotOrder(trainable);
+        Object steps = dataset(g, names.get(0), what).getData();
+        Object lr = dataset(g, names.get(1), what).getData();
+        if (!(steps instanceof Number s) || !(lr instanceof Number l)) {
+            throw new ModelFileException(what + ": optimizer_weights: " + names.get(0) + " and " + names.get(1)
+                    + " must be scalars");
+        }
+        List<float[]> values = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            Dataset d = dataset(g, names.get(i + 2), what);
+            if (d.getSize() != slots.get(i).length) {
+                throw new ModelFileException(what + ": optimizer_weights/" + names.get(i + 2) + " has "
+                        + d.getSize() + " values; expected " + slots.get(i).length);
+            }
+            values.add(KerasWeights.floats(d));
+        }
+        optimizer.setIterations(s.longValue());
+        optimizer.setLearningRate(l.doubleValue());
+        for (int i = 0; i < slots.size(); i++) {
+            System.arraycopy(values.get(i), 0, slots.get(i), 0, slots.get(i).length);
+        }
+    }
+
+    private static Dataset dataset(Group g, String path, String what) {
+        Node n = g;
+        for (String part : path.split("/")) {
+            n = n instanceof Group gg ? gg.getChildren().get(part) : null;
+        }
+        if (!(n instanceof Dataset d)) {
+            throw new ModelFileException(what + ": " + g.getPath() + path + " is missing");
+        }
+        return d;
     }
 
     /** Loads a legacy {@code .h5} Keras model. */
@@ -64,18 +208,16 @@ public final class LegacyH5 {
                 Map<String, Object> cc = new LinkedHashMap<>();
                 cc.put("optimizer", tc.get("optimizer_config"));
                 optimizer = ModelFiles.optimizerFrom(cc, what);
+                if (optimizer != null && h5.getChildren().get("optimizer_weights") instanceof Group ow) {
+                    readOptimizerState(ow, model, optimizer, what);
+                }
             }
             Map<String, Object> meta = new LinkedHashMap<>();
-            String version = stringAttribute(h5, "keras_version");
-            if (version != null) {
-                meta.put("keras_version", version);
+            String ours = stringAttribute(h5, METADATA);
+            if (ours != null) {
+                meta.put("resnet4j", Json.readObject(ours, what + " " + METADATA));
             }
-            int classes = model.outputs().get(0).shape().dim(-1);
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < classes; i++) {
-                names.add(Integer.toString(i));
-            }
-            return new SavedModel(model, optimizer, names, Preprocessing.UNIT, meta);
+            return ModelFiles.savedModel(model, optimizer, meta);
         } catch (ModelFileException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -144,6 +286,9 @@ public final class LegacyH5 {
         List<String> out = new ArrayList<>();
         Attribute a = node.getAttribute(name);
         if (a == null) {
+            for (int i = 0; node.getAttribute(name + i) != null; i++) {
+                out.addAll(stringListAttribute(node, name + i));
+            }
             return out;
         }
         Object data = a.getData();

@@ -35,8 +35,9 @@ public final class ModelCheckpoint implements Callback {
 
     public ModelCheckpoint(String pathTemplate, String monitor, Monitor.Mode mode, boolean saveBestOnly,
                            Supplier<ModelMetadata> metadata) {
-        if (!pathTemplate.endsWith(".keras")) {
-            throw new IllegalArgumentException("ModelCheckpoint: the path must end in .keras; received " + pathTemplate);
+        if (ModelFiles.extension(Path.of(pathTemplate)) == null) {
+            throw new IllegalArgumentException("ModelCheckpoint: the path must end in .keras or .h5; received "
+                    + pathTemplate);
         }
         this.pathTemplate = pathTemplate;
         this.monitor = Monitor.of(monitor, mode, 0);

@@ -85,6 +85,42 @@ public final class ModelConfig {
         return top;
     }
 
+    /**
+     * The model config Keras 3 writes into a legacy {@code .h5} file ({@code model.save("m.h5")}):
+     * {@code {"class_name": "Functional", "config": ...}}, each layer and nested object
+     * (initializer, regularizer) as {@code {"class_name", "config"}} without {@code module},
+     * {@code registered_name} or {@code build_config}, and inbound nodes as in {@link #toKeras}.
+     */
+    public static Map<String, Object> toKerasLegacy(Model model) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("class_name", "Functional");
+        out.put("config", legacy(toKeras(model).get("config")));
+        return out;
+    }
+
+    private static Object legacy(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            boolean serialized = m.containsKey("module") && m.containsKey("class_name");
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                String key = (String) e.getKey();
+                if (serialized && (key.equals("module") || key.equals("registered_name") || key.equals("build_config"))) {
+                    continue;
+                }
+                out.put(key, legacy(e.getValue()));
+            }
+            return out;
+        }
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) {
+                out.add(legacy(o));
+            }
+            return out;
+        }
+        return v;
+    }
+
     private static Object endpoints(List<SymbolicTensor> ts, Map<Layer, List<Node>> nodesOf) {
         List<Object> out = new ArrayList<>();
         for (SymbolicTensor t : ts) {

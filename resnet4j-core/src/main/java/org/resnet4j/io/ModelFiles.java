@@ -53,14 +53,36 @@ public final class ModelFiles {
     }
 
     /**
-     * Saves {@code model} to {@code file} ({@code .keras}). With an optimizer, its config and
-     * state are saved too, so that training can resume.
+     * The model-file extension of {@code file}: {@code .keras}, or {@code .h5} / {@code .hdf5}
+     * for the legacy HDF5 format (any case); {@code null} for anything else.
+     */
+    public static String extension(Path file) {
+        String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        for (String ext : List.of(".keras", ".h5", ".hdf5")) {
+            if (lower.endsWith(ext) && lower.length() > ext.length()) {
+                return file.getFileName().toString().substring(lower.length() - ext.length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Saves {@code model} to {@code file}: Keras 3's {@code .keras} format, or the legacy HDF5
+     * format of {@code model.save("m.h5")} for a {@code .h5} or {@code .hdf5} name (see
+     * {@link LegacyH5#save}). With an optimizer, its config and state are saved too, so that
+     * training can resume.
      */
     public static void save(Path file, Model model, Optimizer optimizer, String loss, List<String> metrics,
                             ModelMetadata metadata) {
         String name = file.getFileName().toString();
-        if (!name.endsWith(".keras")) {
-            throw new ModelFileException(file + ": a model file must end in .keras (Keras's format)");
+        String ext = extension(file);
+        if (ext == null) {
+            throw new ModelFileException(file + ": a model file must end in .keras (Keras 3's format) or .h5 "
+                    + "(Keras's legacy HDF5 format)");
+        }
+        if (!ext.equalsIgnoreCase(".keras")) {
+            LegacyH5.save(file, model, optimizer, loss, metrics, metadata);
+            return;
         }
         Path dir = file.toAbsolutePath().getParent();
         Path tmpZip = null;
@@ -329,7 +351,7 @@ public final class ModelFiles {
     }
 
     @SuppressWarnings("unchecked")
-    private static SavedModel savedModel(Model model, Optimizer optimizer, Map<String, Object> meta) {
+    static SavedModel savedModel(Model model, Optimizer optimizer, Map<String, Object> meta) {
         Map<String, Object> ours = meta.get("resnet4j") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
         int classes = model.outputs().get(0).shape().dim(-1);
         List<String> names = new ArrayList<>();

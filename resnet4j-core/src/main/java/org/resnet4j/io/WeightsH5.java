@@ -1,11 +1,9 @@
 package org.resnet4j.io;
 
 import io.jhdf.HdfFile;
-import io.jhdf.WritableHdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import io.jhdf.api.WritableGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,52 +23,37 @@ import org.resnet4j.layers.Parameter;
  * ({@code conv1_conv/kernel:0}, ...) and the datasets at those paths. Loading matches layers by
  * name, as {@code load_weights(by_name=True)} does.
  *
- * <p>Only layers with weights are listed: Keras's reader skips the others anyway.
  */
 public final class WeightsH5 {
 
     private WeightsH5() {
     }
 
-    /** Writes every weighted layer of {@code model} to {@code file} (atomically). */
+    /**
+     * Writes {@code model}'s weights to {@code file} (atomically) as Keras 2's
+     * {@code save_weights("w.h5")} does: every layer in {@code layer_names}, those without
+     * weights with an empty {@code weight_names}.
+     */
     public static void save(Path file, Model model) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-        try {
-            Files.createDirectories(dir);
-            try (WritableHdfFile h5 = HdfFile.write(tmp)) {
-                List<String> names = new ArrayList<>();
-                for (Layer l : model.layers()) {
-                    if (!l.weights().isEmpty()) {
-                        names.add(l.name());
-                    }
-                }
-                h5.putAttribute("layer_names", names.toArray(new String[0]));
-                h5.putAttribute("backend", "tensorflow");
-                h5.putAttribute("keras_version", "2.15.0");
-                for (Layer l : model.layers()) {
-                    if (l.weights().isEmpty()) {
-                        continue;
-                    }
-                    WritableGroup g = h5.putGroup(l.name());
-                    List<String> weightNames = new ArrayList<>();
-                    WritableGroup inner = g.putGroup(l.name());
-                    for (Parameter p : l.weights()) {
-                        weightNames.add(l.name() + "/" + p.name() + ":0");
-                        inner.putDataset(p.name() + ":0", KerasWeights.nested(p.value()));
-                    }
-                    g.putAttribute("weight_names", weightNames.toArray(new String[0]));
-                }
+        Hdf5Writer w = new Hdf5Writer();
+        Hdf5Writer.Group root = w.root();
+        LegacyH5.strings(root, "layer_names", model.layers().stream().map(Layer::name).toList());
+        root.attribute("backend", "tensorflow");
+        root.attribute("keras_version", "2.15.0");
+        for (Layer l : model.layers()) {
+            Hdf5Writer.Group g = root.group(l.name());
+            List<String> weightNames = new ArrayList<>();
+            for (Parameter p : l.weights()) {
+                String name = l.name() + "/" + p.name() + ":0";
+                weightNames.add(name);
+                g.dataset(name, p.value().data(), p.value().shape().dims());
             }
-            AtomicFiles.moveIntoPlace(tmp, file);
+            LegacyH5.strings(g, "weight_names", weightNames);
+        }
+        try {
+            w.write(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write the weights: " + e.getMessage(), e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // Nothing to add to the error that matters.
-            }
         }
     }
 
@@ -89,7 +72,13 @@ public final class WeightsH5 {
             List<String> loaded = new ArrayList<>();
             List<String> missing = new ArrayList<>();
             List<String> problems = new ArrayList<>();
-            List<String> fileLayers = new ArrayList<>(LegacyH5.stringListAttribute(root, "layer_names"));
+            // The file's layers that hold weights (Keras lists the others too, with no weight names).
+            List<String> fileLayers = new ArrayList<>();
+            for (String name : LegacyH5.stringListAttribute(root, "layer_names")) {
+                if (!(root.getChildren().get(name) instanceof Group g) || !LegacyH5.stringListAttribute(g, "weight_names").isEmpty()) {
+                    fileLayers.add(name);
+                }
+            }
             for (Layer l : model.layers()) {
                 if (l.weights().isEmpty()) {
                     continue;

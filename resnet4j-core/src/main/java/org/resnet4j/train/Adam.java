@@ -1,6 +1,7 @@
 package org.resnet4j.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,6 +44,11 @@ public final class Adam extends Optimizer {
     @Override
     protected int slotCount() {
         return 2;
+    }
+
+    @Override
+    protected List<String> slotNames() {
+        return List.of("momentum", "velocity");
     }
 
     @Override

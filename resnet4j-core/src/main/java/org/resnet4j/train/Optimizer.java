@@ -113,6 +113,26 @@ public abstract class Optimizer {
         return interleavesSlots() ? trainable.get(i / slotCount()) : trainable.get(i % trainable.size());
     }
 
+    /** Keras's names of the state arrays, in slot order ({@code momentum}, {@code velocity}, ...). */
+    protected abstract List<String> slotNames();
+
+    /**
+     * Keras's paths of the optimizer's variables, in the order of Keras's {@code optimizer.variables}:
+     * {@code adam/iteration}, {@code adam/learning_rate}, then one per entry of
+     * {@link #kerasSlotOrder}, such as {@code adam/conv2d_kernel_momentum}.
+     */
+    public List<String> kerasVariablePaths(List<Parameter> trainable) {
+        String prefix = getConfig().get("name") + "/";
+        List<String> out = new ArrayList<>(List.of(prefix + "iteration", prefix + "learning_rate"));
+        List<String> names = slotNames();
+        int total = names.size() * trainable.size();
+        for (int i = 0; i < total; i++) {
+            int slot = interleavesSlots() ? i % names.size() : i / trainable.size();
+            out.add(prefix + kerasSlotOwner(trainable, i).path().replace('/', '_') + "_" + names.get(slot));
+        }
+        return out;
+    }
+
     /** True when Keras stores this optimizer's slots per weight (Adam: m, v of each weight in turn). */
     protected boolean interleavesSlots() {
         return false;

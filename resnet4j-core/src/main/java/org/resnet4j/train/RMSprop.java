@@ -1,6 +1,8 @@
 package org.resnet4j.train;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,6 +50,18 @@ public final class RMSprop extends Optimizer {
     @Override
     protected int slotCount() {
         return 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
+    }
+
+    @Override
+    protected List<String> slotNames() {
+        List<String> names = new ArrayList<>(List.of("velocity"));
+        if (momentum > 0) {
+            names.add("momentum");
+        }
+        if (centered) {
+            names.add("average_gradient");
+        }
+        return names;
     }
 
     @Override

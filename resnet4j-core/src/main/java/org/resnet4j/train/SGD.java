@@ -1,6 +1,7 @@
 package org.resnet4j.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +38,11 @@ public final class SGD extends Optimizer {
     @Override
     protected int slotCount() {
         return momentum > 0 ? 1 : 0;
+    }
+
+    @Override
+    protected List<String> slotNames() {
+        return momentum > 0 ? List.of("momentum") : List.of();
     }
 
     @Override

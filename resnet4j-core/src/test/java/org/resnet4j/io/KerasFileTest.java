@@ -20,6 +20,8 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.Preprocessing;
 import org.resnet4j.data.SyntheticSigns;
@@ -39,6 +41,8 @@ class KerasFileTest {
     @TempDir
     static Path dir;
     static Path saved;
+    /** The same model in the legacy HDF5 format. */
+    static Path savedH5;
     /** A small model's file, for the tests that rewrite an archive. */
     static Path small;
     static Model model;
@@ -57,6 +61,10 @@ class KerasFileTest {
         ModelFiles.save(saved, model, adam, "categorical_crossentropy", List.of("accuracy"),
                 new ModelMetadata().classNames(List.of("a", "b", "c", "d", "e", "f")).preprocessing(Preprocessing.UNIT)
                         .put("seed", 7));
+        savedH5 = dir.resolve("resnet50.h5");
+        ModelFiles.save(savedH5, model, adam, "categorical_crossentropy", List.of("accuracy"),
+                new ModelMetadata().classNames(List.of("a", "b", "c", "d", "e", "f")).preprocessing(Preprocessing.UNIT)
+                        .put("seed", 7));
         org.resnet4j.layers.SymbolicTensor x = org.resnet4j.layers.InputLayer.input(8, 8, 3);
         org.resnet4j.layers.SymbolicTensor y = org.resnet4j.layers.Conv2D.builder(4, 3).build().apply(x);
         y = new org.resnet4j.layers.Flatten().apply(y);
@@ -64,9 +72,10 @@ class KerasFileTest {
         ModelFiles.save(small, new Model(x, y, "small"), null, null, List.of(), new ModelMetadata());
     }
 
-    @Test
-    void reloadPredictsBitForBit() {
-        SavedModel back = ModelFiles.load(saved);
+    @ParameterizedTest
+    @ValueSource(strings = {"keras", "h5"})
+    void reloadPredictsBitForBit(String format) {
+        SavedModel back = ModelFiles.load(format.equals("h5") ? savedH5 : saved);
         Tensor want = model.predict(data.x());
         Tensor got = back.model().predict(data.x());
         assertArrayEquals(want.data(), got.data());
@@ -77,9 +86,10 @@ class KerasFileTest {
         assertEquals(ModelMetadata.FORMAT_VERSION, back.metadata().get("format_version"));
     }
 
-    @Test
-    void reloadKeepsLayerNamesAndEveryWeight() {
-        Model back = ModelFiles.load(saved).model();
+    @ParameterizedTest
+    @ValueSource(strings = {"keras", "h5"})
+    void reloadKeepsLayerNamesAndEveryWeight(String format) {
+        Model back = ModelFiles.load(format.equals("h5") ? savedH5 : saved).model();
         assertEquals(model.layers().stream().map(l -> l.name()).toList(), back.layers().stream().map(l -> l.name()).toList());
         List<Parameter> a = model.weights();
         List<Parameter> b = back.weights();
@@ -90,9 +100,10 @@ class KerasFileTest {
         }
     }
 
-    @Test
-    void optimizerStateResumes() {
-        SavedModel back = ModelFiles.load(saved);
+    @ParameterizedTest
+    @ValueSource(strings = {"keras", "h5"})
+    void optimizerStateResumes(String format) {
+        SavedModel back = ModelFiles.load(format.equals("h5") ? savedH5 : saved);
         assertNotNull(back.optimizer());
         assertEquals(adam.iterations(), back.optimizer().iterations());
         assertEquals((float) adam.learningRate(), (float) back.optimizer().learningRate());
@@ -136,6 +147,28 @@ class KerasFileTest {
                     .readAllBytes(), StandardCharsets.UTF_8), "metadata");
             assertTrue(((String) meta.get("date_saved")).matches("\\d{4}-\\d\\d-\\d\\d@\\d\\d:\\d\\d:\\d\\d"));
             assertTrue(meta.containsKey("keras_version"));
+        }
+    }
+
+    @Test
+    void theH5FileIsLaidOutAsKerasWritesIt() {
+        try (io.jhdf.HdfFile h5 = new io.jhdf.HdfFile(savedH5)) {
+            assertEquals(ModelFiles.KERAS_VERSION, h5.getAttribute("keras_version").getData());
+            Map<String, Object> config = Json.readObject(LegacyH5.stringAttribute(h5, "model_config"), "model_config");
+            assertEquals("Functional", config.get("class_name"));
+            Map<String, Object> training = Json.readObject(LegacyH5.stringAttribute(h5, "training_config"), "training");
+            assertEquals("Adam", ((Map<?, ?>) training.get("optimizer_config")).get("class_name"));
+            assertEquals("categorical_crossentropy", training.get("loss"));
+            io.jhdf.api.Group weights = (io.jhdf.api.Group) h5.getChild("model_weights");
+            assertEquals(model.layers().stream().map(l -> l.name()).toList(),
+                    LegacyH5.stringListAttribute(weights, "layer_names"));
+            assertEquals(List.of("conv1_bn/gamma", "conv1_bn/beta", "conv1_bn/moving_mean", "conv1_bn/moving_variance"),
+                    LegacyH5.stringListAttribute(weights.getChild("conv1_bn"), "weight_names"));
+            List<String> opt = LegacyH5.stringListAttribute(h5.getChild("optimizer_weights"), "weight_names");
+            assertEquals(2 + 2 * model.trainableWeights().size(), opt.size());
+            assertEquals(List.of("adam/iteration", "adam/learning_rate", "adam/conv1_conv_kernel_momentum",
+                    "adam/conv1_conv_kernel_velocity"), opt.subList(0, 4));
+            assertEquals(1L, h5.getDatasetByPath("optimizer_weights/adam/iteration").getData());
         }
     }
 
