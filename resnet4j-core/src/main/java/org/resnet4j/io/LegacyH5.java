@@ -185,6 +185,7 @@ public final class LegacyH5 {
             throw new ModelFileException(file + ": no such file");
         }
         String what = file.toString();
+        Hdf5Files.checkComplete(file, what);
         HdfFile h5;
         try {
             h5 = new HdfFile(file);

@@ -209,6 +209,7 @@ public final class ModelFiles {
             try (InputStream in = zip.getInputStream(weightsEntry); OutputStream out = Files.newOutputStream(tmpH5)) {
                 copyBounded(in, out, MAX_WEIGHTS_BYTES, what + "!model.weights.h5");
             }
+            Hdf5Files.checkComplete(tmpH5, what + "!model.weights.h5");
             try (HdfFile h5 = new HdfFile(tmpH5)) {
                 KerasWeights.read(h5, model, optimizer, what + "!model.weights.h5");
             } catch (ModelFileException e) {

@@ -66,6 +66,7 @@ public final class WeightsH5 {
         if (!Files.isRegularFile(file)) {
             throw new ModelFileException(file + ": no such file");
         }
+        Hdf5Files.checkComplete(file, file.toString());
         try (HdfFile h5 = new HdfFile(file)) {
             Group root = h5.getChildren().get("model_weights") instanceof Group mw ? mw : h5;
             Map<Parameter, Dataset> plan = new LinkedHashMap<>();
