@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.Context;
 import org.resnet4j.layers.Node;
@@ -57,7 +58,16 @@ public final class ForwardPass {
      * weight's gradient, and returns one gradient per model input. Can run once per pass.
      */
     public List<Tensor> backward(List<Tensor> outputGrads) {
-        return backward(outputGrads, false);
+        return backward(outputGrads, false, true);
+    }
+
+    /**
+     * Backpropagates {@code dy} from the (single) output into the weights' gradients only:
+     * no gradient is computed for the model's inputs, nor anywhere nothing upstream is trained
+     * (the first convolution's input, a frozen base), which saves that work.
+     */
+    public void backwardToWeights(Tensor dy) {
+        backward(List.of(dy), false, false);
     }
 
     /**
@@ -66,10 +76,36 @@ public final class ForwardPass {
      * softmax in closed form. The output layer must be an {@link ActivatedLayer}.
      */
     public Tensor backwardFromPreActivation(Tensor dz) {
-        return backward(List.of(dz), true).get(0);
+        return backward(List.of(dz), true, true).get(0);
     }
 
-    private List<Tensor> backward(List<Tensor> outputGrads, boolean preActivation) {
+    /** {@link #backwardFromPreActivation}, into the weights' gradients only (see {@link #backwardToWeights}). */
+    public void backwardFromPreActivationToWeights(Tensor dz) {
+        backward(List.of(dz), true, false);
+    }
+
+    /**
+     * The tensors whose gradient backward needs: the model's inputs when asked for, and every
+     * output of a node with a weight to train or an input that needs one.
+     */
+    private Set<SymbolicTensor> needingGradients(boolean inputs) {
+        Set<SymbolicTensor> need = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        if (inputs) {
+            need.addAll(model.inputs());
+        }
+        for (Node node : model.nodes()) {
+            if (node.isInput()) {
+                continue;
+            }
+            boolean trains = node.layer().weights().stream().anyMatch(p -> p.needsGrad());
+            if (trains || node.inputs().stream().anyMatch(need::contains)) {
+                need.add(node.output());
+            }
+        }
+        return need;
+    }
+
+    private List<Tensor> backward(List<Tensor> outputGrads, boolean preActivation, boolean inputGradients) {
         if (preActivation) {
             for (SymbolicTensor out : model.outputs()) {
                 if (!(out.node().layer() instanceof ActivatedLayer)) {
@@ -96,6 +132,7 @@ public final class ForwardPass {
             }
             accumulate(grads, outs.get(i), g);
         }
+        Set<SymbolicTensor> need = needingGradients(inputGradients);
         List<Node> order = model.nodes();
         for (int i = order.size() - 1; i >= 0; i--) {
             Node node = order.get(i);
@@ -104,13 +141,20 @@ public final class ForwardPass {
             }
             Tensor g = grads.remove(node.output());
             Context ctx = contexts.get(node);
-            if (g != null) {
+            if (g != null && need.contains(node.output())) {
+                boolean[] needed = new boolean[node.inputs().size()];
+                for (int k = 0; k < needed.length; k++) {
+                    needed[k] = need.contains(node.inputs().get(k));
+                }
+                ctx.setInputGradientsNeeded(needed);
                 boolean fromLogits = preActivation && model.outputs().contains(node.output());
                 List<Tensor> inGrads = fromLogits
                         ? ((ActivatedLayer) node.layer()).backwardFromPreActivation(g, ctx)
                         : node.layer().backwardAll(g, ctx);
                 for (int k = 0; k < inGrads.size(); k++) {
-                    accumulate(grads, node.inputs().get(k), inGrads.get(k));
+                    if (needed[k]) {
+                        accumulate(grads, node.inputs().get(k), inGrads.get(k));
+                    }
                 }
             }
             ctx.clear();

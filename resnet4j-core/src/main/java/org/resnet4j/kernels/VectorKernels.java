@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -77,6 +78,114 @@ public final class VectorKernels extends BlockedKernels {
             @Override
             protected void compute() {
                 ForkJoinTask.invokeAll(tasks);
+            }
+        });
+    }
+
+    // Element-wise work on vectors. Each result is the same single IEEE operation (or the same
+    // sequence of them) as in the scalar reference, with no fused multiply-add, so the results
+    // are bit-identical to ScalarKernels'; the split over threads is BlockedKernels'.
+
+    @Override
+    public void reluForward(float[] x, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> {
+            FloatVector zero = FloatVector.zero(S);
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector v = FloatVector.fromArray(S, x, i);
+                // Only negatives become 0: NaN and -0 pass through, as in the reference.
+                v.blend(zero, v.lt(0f)).intoArray(y, i);
+            }
+            ScalarKernels.reluForward(x, y, i, to);
+        });
+    }
+
+    @Override
+    public void reluBackward(float[] y, float[] dy, float[] dx, int n) {
+        Parallel.forRange(n, 1, (from, to) -> {
+            FloatVector zero = FloatVector.zero(S);
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector g = FloatVector.fromArray(S, dy, i);
+                zero.blend(g, FloatVector.fromArray(S, y, i).compare(VectorOperators.GT, 0f)).intoArray(dx, i);
+            }
+            ScalarKernels.reluBackward(y, dy, dx, i, to);
+        });
+    }
+
+    @Override
+    public void add(float[] a, float[] b, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> {
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(y, i);
+            }
+            ScalarKernels.add(a, b, y, i, to);
+        });
+    }
+
+    @Override
+    public void channelAffine(float[] x, int rows, int channels, float[] scale, float[] shift, float[] y) {
+        Parallel.forRange(rows, channels, (from, to) -> {
+            int vc = S.loopBound(channels);
+            for (int r = from; r < to; r++) {
+                int base = r * channels;
+                int ch = 0;
+                for (; ch < vc; ch += L) {
+                    FloatVector.fromArray(S, x, base + ch).mul(FloatVector.fromArray(S, scale, ch))
+                            .add(FloatVector.fromArray(S, shift, ch)).intoArray(y, base + ch);
+                }
+                for (; ch < channels; ch++) {
+                    y[base + ch] = x[base + ch] * scale[ch] + shift[ch];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void addRowVector(float[] y, int rows, int cols, float[] v) {
+        Parallel.forRange(rows, cols, (from, to) -> {
+            int vc = S.loopBound(cols);
+            for (int r = from; r < to; r++) {
+                int base = r * cols;
+                int c = 0;
+                for (; c < vc; c += L) {
+                    FloatVector.fromArray(S, y, base + c).add(FloatVector.fromArray(S, v, c)).intoArray(y, base + c);
+                }
+                for (; c < cols; c++) {
+                    y[base + c] += v[c];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
+                                       float[] gamma, double[] sumDy, double[] sumDyXhat, boolean training,
+                                       float[] dx) {
+        float[][] coef = batchNormBackwardCoefficients(rows, channels, invStd, gamma, sumDy, sumDyXhat, training);
+        float[] k = coef[0];
+        float[] meanDy = coef[1];
+        float[] meanDyXhat = coef[2];
+        Parallel.forRange(rows, 2L * channels, (from, to) -> {
+            int vc = S.loopBound(channels);
+            for (int r = from; r < to; r++) {
+                int base = r * channels;
+                int ch = 0;
+                for (; ch < vc; ch += L) {
+                    FloatVector xhat = FloatVector.fromArray(S, x, base + ch).sub(FloatVector.fromArray(S, mean, ch))
+                            .mul(FloatVector.fromArray(S, invStd, ch));
+                    FloatVector t = FloatVector.fromArray(S, dy, base + ch).sub(FloatVector.fromArray(S, meanDy, ch))
+                            .sub(xhat.mul(FloatVector.fromArray(S, meanDyXhat, ch)));
+                    FloatVector.fromArray(S, k, ch).mul(t).intoArray(dx, base + ch);
+                }
+                if (ch < channels) {
+                    // The tail channels, with the reference loop body.
+                    for (; ch < channels; ch++) {
+                        float xhat = (x[base + ch] - mean[ch]) * invStd[ch];
+                        dx[base + ch] = k[ch] * (dy[base + ch] - meanDy[ch] - xhat * meanDyXhat[ch]);
+                    }
+                }
             }
         });
     }

@@ -143,7 +143,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
 
     @Override
     public List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
-        return List.of(backwardLinear(dz.data(), ctx));
+        return java.util.Collections.singletonList(backwardLinear(dz.data(), ctx));
     }
 
     /** Backward through the convolution and bias, from the gradient of their result. */
@@ -156,6 +156,9 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         }
         if (kernel.needsGrad()) {
             k.conv2dBackwardKernel(g, x.data(), grad, kernel.grad().data());
+        }
+        if (!ctx.needsInputGradient(0)) {
+            return null;
         }
         Tensor dx = Tensor.zeros(x.shape());
         k.conv2dBackwardInput(g, grad, kernel.value().data(), dx.data());

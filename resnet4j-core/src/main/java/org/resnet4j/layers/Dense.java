@@ -103,7 +103,7 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
 
     @Override
     public List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
-        return List.of(backwardLinear(dz.data(), ctx));
+        return java.util.Collections.singletonList(backwardLinear(dz.data(), ctx));
     }
 
     /** Backward through {@code x . kernel + bias}, from the gradient of its result. */
@@ -117,6 +117,9 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         }
         if (kernel.needsGrad()) {
             k.gemm(true, false, in, units, n, x.data(), 0, in, grad, 0, units, kernel.grad().data(), 0, units, true);
+        }
+        if (!ctx.needsInputGradient(0)) {
+            return null;
         }
         Tensor dx = Tensor.zeros(x.shape());
         k.gemm(false, true, n, in, units, grad, 0, units, kernel.value().data(), 0, units, dx.data(), 0, in, false);

@@ -21,7 +21,7 @@ public abstract class SingleInputLayer extends Layer {
     /** Computes the output of one input. */
     public abstract Tensor forward(Tensor x, Context ctx, boolean training);
 
-    /** Returns the input gradient. */
+    /** Returns the input gradient ({@code null} allowed when {@code ctx} says it is not needed). */
     public abstract Tensor backward(Tensor dy, Context ctx);
 
     @Override
@@ -41,6 +41,6 @@ public abstract class SingleInputLayer extends Layer {
 
     @Override
     public final List<Tensor> backwardAll(Tensor dy, Context ctx) {
-        return List.of(backward(dy, ctx));
+        return java.util.Collections.singletonList(backward(dy, ctx));
     }
 }

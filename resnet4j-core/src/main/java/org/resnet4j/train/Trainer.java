@@ -190,9 +190,9 @@ public final class Trainer {
         double value = loss.value(p, y) + regularizationLoss();
         Tensor dz = softmaxShortcut ? loss.softmaxLogitsGradient(p, y) : null;
         if (dz != null) {
-            pass.backwardFromPreActivation(dz);
+            pass.backwardFromPreActivationToWeights(dz);
         } else {
-            pass.backward(loss.gradient(p, y));
+            pass.backwardToWeights(loss.gradient(p, y));
         }
         for (Layer l : model.layers()) {
             l.addRegularizationGradients();

@@ -36,6 +36,33 @@ class ModelTest {
     }
 
     @Test
+    void backwardToWeightsGivesTheSameWeightGradientsAndSkipsTheRest() {
+        // input -> conv (frozen) -> conv -> flatten -> dense, with a shortcut join.
+        org.resnet4j.layers.initializers.RandomSeeds.setSeed(3);
+        SymbolicTensor x = InputLayer.input(6, 6, 2);
+        org.resnet4j.layers.Conv2D frozen = org.resnet4j.layers.Conv2D.builder(3, 3).padding(org.resnet4j.layers.Padding.SAME)
+                .name("frozen").build();
+        SymbolicTensor a = frozen.apply(x);
+        SymbolicTensor b = org.resnet4j.layers.Conv2D.builder(3, 3).padding(org.resnet4j.layers.Padding.SAME).name("trained")
+                .build().apply(a);
+        SymbolicTensor y = Dense.builder(4).name("head").build().apply(new org.resnet4j.layers.Flatten().apply(new Add().apply(a, b)));
+        Model m = new Model(x, y, "partly frozen");
+        frozen.setTrainable(false);
+        Tensor in = Tensor.fromFunction(Shape.of(2, 6, 6, 2), i -> Math.sin(i * 0.7));
+        Tensor dy = Tensor.fromFunction(Shape.of(2, 4), i -> Math.cos(i));
+
+        m.forward(in, true).backward(dy);
+        List<float[]> full = m.trainableWeights().stream().map(p -> p.grad().data().clone()).toList();
+        m.trainableWeights().forEach(p -> p.zeroGrad());
+        m.forward(in, true).backwardToWeights(dy);
+        List<float[]> pruned = m.trainableWeights().stream().map(p -> p.grad().data().clone()).toList();
+        assertEquals(4, full.size());
+        for (int i = 0; i < full.size(); i++) {
+            assertArrayEquals(full.get(i), pruned.get(i), m.trainableWeights().get(i).path());
+        }
+    }
+
+    @Test
     void layersAreListedInKerasOrder() {
         SymbolicTensor x = InputLayer.input("in", 2);
         SymbolicTensor main = Dense.builder(2).name("main_1").build().apply(x);

@@ -353,6 +353,12 @@ abstract class KernelParityTest {
         int n = rows * channels;
         float[] x = random(rnd, n);
         float[] y = random(rnd, n);
+        // The values ReLU must treat exactly as the reference: NaN passes, -0 and 0 stay.
+        float[] specials = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE};
+        for (int i = 0; i < 600; i++) {
+            x[rnd.nextInt(n)] = specials[i % specials.length];
+            y[rnd.nextInt(n)] = specials[(i + 1) % specials.length];
+        }
         float[] scale = random(rnd, channels);
         float[] shift = random(rnd, channels);
         float[] mean = random(rnd, channels);
