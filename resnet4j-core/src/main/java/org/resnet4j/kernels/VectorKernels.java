@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * it through {@link BlockedKernels}' im2col and pointwise paths.
  *
  * <p>The GEMM follows the Goto/BLIS layout. C is cut into {@code MC x NC} tiles, one task each,
- * spread over the kernel threads. A task walks the depth in {@code KC} slices: it packs its
+ * spread over the kernel threads; when that leaves fewer than two tiles per thread (a small
+ * batch: few rows against a large weight matrix), the tiles are narrowed, down to {@code NR}. A task walks the depth in {@code KC} slices: it packs its
  * {@code MC x KC} block of A into {@code MR}-row strips and its {@code KC x NC} panel of B into
  * {@code NR}-column strips (packing also absorbs any transposition), then runs a register-blocked
  * micro-kernel over every {@code MR x NR} tile: {@code MR = 4} rows times {@code NR = 4} vectors
@@ -54,12 +55,20 @@ public final class VectorKernels extends BlockedKernels {
         if (!prepareOutput(m, n, k, c, cOff, ldc, accumulate)) {
             return;
         }
+        int threads = KernelRegistry.threads();
+        boolean parallel = threads > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
         int rowBlocks = (m + MC - 1) / MC;
-        int colBlocks = (n + NC - 1) / NC;
+        // Few rows (a small batch) leave too few tiles to share: narrow them, down to one strip.
+        int nc = NC;
+        while (parallel && nc > NR && rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
+            nc = Math.max(NR, nc / 2 / NR * NR);
+        }
+        int width = nc;
+        int colBlocks = (n + width - 1) / width;
         int tiles = rowBlocks * colBlocks;
-        if (tiles == 1 || KernelRegistry.threads() <= 1 || (long) m * n * k < PARALLEL_THRESHOLD) {
+        if (tiles == 1 || !parallel) {
             for (int t = 0; t < tiles; t++) {
-                tile(t / colBlocks, t % colBlocks, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+                tile(t / colBlocks, t % colBlocks, width, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
             }
             return;
         }
@@ -70,7 +79,7 @@ public final class VectorKernels extends BlockedKernels {
             tasks.add(new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    tile(rb, cb, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+                    tile(rb, cb, width, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
                 }
             });
         }
@@ -190,8 +199,8 @@ public final class VectorKernels extends BlockedKernels {
         });
     }
 
-    /** C tile (rb, cb) += op(A) * op(B), depth slice by depth slice. */
-    private static void tile(int rb, int cb, boolean transA, boolean transB, int m, int n, int k,
+    /** C tile (rb, cb), {@code width} columns wide, += op(A) * op(B), depth slice by depth slice. */
+    private static void tile(int rb, int cb, int width, boolean transA, boolean transB, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc) {
         float[][] buf = BUFFERS.get();
@@ -200,8 +209,8 @@ public final class VectorKernels extends BlockedKernels {
         float[] tmp = buf[2];
         int i0 = rb * MC;
         int mc = Math.min(MC, m - i0);
-        int j0 = cb * NC;
-        int nc = Math.min(NC, n - j0);
+        int j0 = cb * width;
+        int nc = Math.min(width, n - j0);
         int mStrips = (mc + MR - 1) / MR;
         int nStrips = (nc + NR - 1) / NR;
         for (int p0 = 0; p0 < k; p0 += KC) {

@@ -82,6 +82,9 @@ abstract class KernelParityTest {
                 Arguments.of(3, 1, 17),
                 Arguments.of(67, 129, 300),
                 Arguments.of(33, 600, 300),
+                Arguments.of(4, 2048, 300),
+                Arguments.of(16, 256, 600),
+                Arguments.of(300, 64, 257),
                 Arguments.of(5, 4, 0));
     }
 
@@ -153,7 +156,7 @@ abstract class KernelParityTest {
     /** Sizes over the parallel threshold, so the row split really changes with the thread count. */
     @Test
     void gemmIsBitIdenticalForEveryThreadCount() {
-        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}};
+        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}, {4, 1030, 70}, {300, 130, 64}};
         SplittableRandom rnd = new SplittableRandom(7);
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
