@@ -37,6 +37,8 @@ import org.resnet4j.train.Losses;
  */
 public final class PeerBenchmark {
 
+    private static final long SETTLE_MS = Long.getLong("peer.settle.ms", 100);
+
     private PeerBenchmark() {
     }
 
@@ -120,7 +122,16 @@ public final class PeerBenchmark {
         }
     }
 
+    /**
+     * Times one run, after a short pause, so that neither side starts while the other's worker
+     * threads may still be winding down.
+     */
     private static double ms(Runnable r) {
+        try {
+            Thread.sleep(SETTLE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         long t0 = System.nanoTime();
         r.run();
         return (System.nanoTime() - t0) / 1e6;
@@ -143,8 +154,17 @@ public final class PeerBenchmark {
             double theirs = median(t.get(n + "_theirs"));
             out.put(n + "_ms_ours", ours);
             out.put(n + "_ms_theirs", theirs);
-            // Throughput ratio ours/theirs: above 1 means resnet4j is faster.
-            out.put(n + "_speed_ratio", theirs / ours);
+            // Throughput ratio ours/theirs, above 1 when resnet4j is faster: the median of the
+            // ratios of each round's pair of runs, which cancels the machine's slow swings in speed.
+            double[] a = t.get(n + "_ours");
+            double[] b = t.get(n + "_theirs");
+            double[] ratios = new double[a.length];
+            for (int r = 0; r < a.length; r++) {
+                ratios[r] = b[r] / a[r];
+            }
+            Arrays.sort(ratios);
+            out.put(n + "_speed_ratio", median(ratios));
+            out.put(n + "_speed_ratio_range", List.of(ratios[0], ratios[ratios.length - 1]));
         }
         out.put("peak_rss_mb_process", Benchmark.peakRssMb());
         if (json) {
@@ -154,8 +174,10 @@ public final class PeerBenchmark {
         System.out.println("resnet4j " + out.get("kernels") + " vs " + out.get("peer") + ", " + out.get("threads")
                 + " threads, medians of " + rounds + " alternating runs");
         for (String n : names) {
-            System.out.printf(Locale.ROOT, "%-10s ours %8.1f ms   theirs %8.1f ms   speed ours/theirs %.2fx%n", n,
-                    (double) out.get(n + "_ms_ours"), (double) out.get(n + "_ms_theirs"), (double) out.get(n + "_speed_ratio"));
+            List<?> range = (List<?>) out.get(n + "_speed_ratio_range");
+            System.out.printf(Locale.ROOT, "%-10s ours %8.1f ms   theirs %8.1f ms   speed ours/theirs %.2fx (rounds %.2f-%.2f)%n",
+                    n, (double) out.get(n + "_ms_ours"), (double) out.get(n + "_ms_theirs"),
+                    (double) out.get(n + "_speed_ratio"), (double) range.get(0), (double) range.get(1));
         }
     }
 }
