@@ -239,7 +239,11 @@ public final class VectorKernels extends BlockedKernels {
                                 tmp[r * NR + j] = r < mr && j < nr ? c[ci + r * ldc + j] : 0f;
                             }
                         }
-                        micro(kc, ap, is * MR * kc, bp, js * NR * kc, tmp, 0, NR);
+                        if (direct && nr == NR) {
+                            microDirect(kc, ap, is * MR * kc, b, bOff + p0 * ldb + j0 + js * NR, ldb, tmp, 0, NR);
+                        } else {
+                            micro(kc, ap, is * MR * kc, bp, js * NR * kc, tmp, 0, NR);
+                        }
                         for (int r = 0; r < mr; r++) {
                             System.arraycopy(tmp, r * NR, c, ci + r * ldc, nr);
                         }

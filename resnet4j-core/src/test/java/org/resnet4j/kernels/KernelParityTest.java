@@ -84,6 +84,8 @@ abstract class KernelParityTest {
                 Arguments.of(33, 600, 300),
                 Arguments.of(4, 2048, 300),
                 Arguments.of(16, 256, 600),
+                Arguments.of(6, 128, 100),
+                Arguments.of(30, 64, 70),
                 Arguments.of(300, 64, 257),
                 Arguments.of(5, 4, 0));
     }
@@ -156,7 +158,7 @@ abstract class KernelParityTest {
     /** Sizes over the parallel threshold, so the row split really changes with the thread count. */
     @Test
     void gemmIsBitIdenticalForEveryThreadCount() {
-        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}, {4, 1030, 70}, {300, 130, 64}};
+        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}, {4, 1030, 70}, {300, 130, 64}, {30, 640, 70}};
         SplittableRandom rnd = new SplittableRandom(7);
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
