@@ -39,11 +39,15 @@ public final class ForwardPass {
         return outputs;
     }
 
-    /** The value a symbolic tensor of the model took in this run. */
+    /**
+     * The value a symbolic tensor of the model took in this run: an input, an output, or a
+     * tensor named in {@code keep} when the pass was made (others are let go as the run goes).
+     */
     public Tensor valueOf(SymbolicTensor t) {
         Tensor v = values.get(t);
         if (v == null) {
-            throw new IllegalArgumentException(t + " is not part of this model's run");
+            throw new IllegalArgumentException(t + " was not kept by this run: only inputs, outputs and the tensors "
+                    + "passed to Model.forward(inputs, training, keep) are");
         }
         return v;
     }

@@ -1,6 +1,7 @@
 package org.resnet4j.graph;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -227,19 +228,36 @@ public final class Model {
 
     /** Runs the model on one input and keeps what backward needs. */
     public ForwardPass forward(Tensor input, boolean training) {
-        return forward(List.of(input), training);
+        return forward(List.of(input), training, List.of());
     }
 
     /** Runs the model and keeps what backward needs. */
     public ForwardPass forward(List<Tensor> inputValues, boolean training) {
+        return forward(inputValues, training, List.of());
+    }
+
+    /**
+     * Runs the model and keeps what backward needs, the inputs and outputs, and the values of
+     * the tensors in {@code keep} (for {@link ForwardPass#valueOf}). Every other intermediate
+     * value is let go as soon as the layers that read it have run, unless a layer kept it for
+     * its backward pass.
+     */
+    public ForwardPass forward(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep) {
         Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
+        Map<SymbolicTensor, Integer> consumers = consumerCounts();
+        Set<SymbolicTensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(keep);
+        kept.addAll(inputs);
+        kept.addAll(outputs);
         Map<Node, Context> contexts = new IdentityHashMap<>();
         for (Node node : executionOrder) {
             if (node.isInput()) {
                 continue;
             }
             Context ctx = new Context();
-            values.put(node.output(), node.layer().forward(gather(node, values), ctx, training));
+            Tensor y = node.layer().forward(gather(node, values), ctx, training);
+            release(node, values, consumers, kept);
+            values.put(node.output(), y);
             contexts.put(node, ctx);
         }
         List<Tensor> outs = new ArrayList<>();
@@ -254,26 +272,40 @@ public final class Model {
      * intermediate tensors are released as soon as nothing needs them.
      */
     public Tensor predict(Tensor input) {
-        Map<SymbolicTensor, Integer> consumers = new IdentityHashMap<>();
-        for (Node node : executionOrder) {
-            for (SymbolicTensor in : node.inputs()) {
-                consumers.merge(in, 1, Integer::sum);
-            }
-        }
+        Map<SymbolicTensor, Integer> consumers = consumerCounts();
+        Set<SymbolicTensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(outputs);
         Map<SymbolicTensor, Tensor> values = bindInputs(List.of(input));
         for (Node node : executionOrder) {
             if (node.isInput()) {
                 continue;
             }
             Tensor y = node.layer().forward(gather(node, values), new Context(), false);
-            for (SymbolicTensor in : node.inputs()) {
-                if (consumers.merge(in, -1, Integer::sum) == 0 && !outputs.contains(in)) {
-                    values.remove(in);
-                }
-            }
+            release(node, values, consumers, kept);
             values.put(node.output(), y);
         }
         return values.get(outputs.get(0));
+    }
+
+    /** How many layer calls read each tensor. */
+    private Map<SymbolicTensor, Integer> consumerCounts() {
+        Map<SymbolicTensor, Integer> consumers = new IdentityHashMap<>();
+        for (Node node : executionOrder) {
+            for (SymbolicTensor in : node.inputs()) {
+                consumers.merge(in, 1, Integer::sum);
+            }
+        }
+        return consumers;
+    }
+
+    /** Drops the values {@code node} read that no later layer reads and nobody asked to keep. */
+    private static void release(Node node, Map<SymbolicTensor, Tensor> values, Map<SymbolicTensor, Integer> consumers,
+                                Set<SymbolicTensor> kept) {
+        for (SymbolicTensor in : node.inputs()) {
+            if (consumers.merge(in, -1, Integer::sum) == 0 && !kept.contains(in)) {
+                values.remove(in);
+            }
+        }
     }
 
     /** {@link #predict(Tensor)} in batches of {@code batchSize} samples, concatenated. */

@@ -1,12 +1,15 @@
 package org.resnet4j.train;
 
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import org.resnet4j.data.Batches;
 import org.resnet4j.graph.ForwardPass;
 import org.resnet4j.graph.Model;
 import org.resnet4j.layers.BatchNormalization;
 import org.resnet4j.layers.Node;
+import org.resnet4j.layers.SymbolicTensor;
 import org.resnet4j.tensor.Tensor;
 
 /**
@@ -64,12 +67,18 @@ public final class PreciseBatchNorm implements Callback {
         int n = x.shape().dim(0);
         int[] order = Batches.permutation(n, seed);
         Map<BatchNormalization, double[][]> sums = new IdentityHashMap<>();
+        List<SymbolicTensor> bnInputs = new ArrayList<>();
+        for (Node node : model.nodes()) {
+            if (node.layer() instanceof BatchNormalization bn && bn.isTrainable()) {
+                bnInputs.add(node.inputs().get(0));
+            }
+        }
         for (int b = 0; b < batches && (long) b * batchSize < n; b++) {
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             int[] idx = new int[to - from];
             System.arraycopy(order, from, idx, 0, idx.length);
-            ForwardPass pass = model.forward(Trainer.gather(x, idx), true);
+            ForwardPass pass = model.forward(List.of(Trainer.gather(x, idx)), true, bnInputs);
             for (Node node : model.nodes()) {
                 if (!(node.layer() instanceof BatchNormalization bn) || !bn.isTrainable()) {
                     continue;

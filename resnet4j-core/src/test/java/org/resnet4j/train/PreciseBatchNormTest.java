@@ -28,7 +28,7 @@ class PreciseBatchNormTest {
                 .filter(l -> l instanceof BatchNormalization).findFirst().orElseThrow();
         // One batch holding every sample: the statistics are those of that one training-mode forward.
         PreciseBatchNorm.recompute(m, d.x(), 24, 1, 0);
-        ForwardPass pass = m.forward(d.x(), true);
+        ForwardPass pass = m.forward(java.util.List.of(d.x()), true, java.util.List.of(nodeOf(m, first).inputs().get(0)));
         Tensor in = pass.valueOf(nodeOf(m, first).inputs().get(0));
         int c = in.shape().dim(-1);
         int rows = in.size() / c;
