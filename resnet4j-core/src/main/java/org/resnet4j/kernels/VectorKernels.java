@@ -13,20 +13,22 @@ import jdk.incubator.vector.VectorSpecies;
  * Kernels whose GEMM runs on the Vector API ({@code jdk.incubator.vector}); convolution reaches
  * it through {@link BlockedKernels}' im2col and pointwise paths.
  *
- * <p>The GEMM follows the Goto/BLIS layout. C is cut into {@code MC x NC} tiles, one task each,
+ * <p>The GEMM follows the Goto/BLIS layout. All of op(B) is first packed, once, into
+ * {@code NR}-column strips holding every depth (packing also absorbs any transposition; the
+ * strips are packed in parallel). C is then cut into {@code MC x NC} tiles, one task each,
  * spread over the kernel threads; when that leaves fewer than two tiles per thread (a small
- * batch: few rows against a large weight matrix), the tiles are narrowed, down to {@code NR}. A task walks the depth in {@code KC} slices: it packs its
- * {@code MC x KC} block of A into {@code MR}-row strips and its {@code KC x NC} panel of B into
- * {@code NR}-column strips (packing also absorbs any transposition), then runs a register-blocked
- * micro-kernel over every {@code MR x NR} tile: {@code MR = 4} rows times {@code NR = 4} vectors
- * keep 16 accumulators in registers (of 32 on AVX-512, 16 on AVX2 with 8-float vectors: then
- * {@code NR} is 32), each iteration loading 4 vectors of B and broadcasting 4 values of A into
- * 16 fused multiply-adds. Edge tiles are computed whole on zero-padded strips and only their
- * valid part written back.
+ * batch: few rows against a large weight matrix), the tiles are narrowed, down to {@code NR}.
+ * A task walks the depth in {@code KC} slices: it packs its {@code MC x KC} block of A into
+ * {@code MR}-row strips, then runs a register-blocked micro-kernel over every
+ * {@code MR x NR} tile: {@code MR = 4} rows times {@code NR = 4} vectors keep 16 accumulators
+ * in registers (of 32 on AVX-512, 16 on AVX2 with 8-float vectors: then {@code NR} is 32),
+ * each iteration loading 4 vectors of B and broadcasting 4 values of A into 16 fused
+ * multiply-adds. Edge tiles are computed whole on zero-padded strips and only their valid part
+ * written back. With at most {@link #DIRECT_B_MAX_ROWS} rows, B is not packed at all but read
+ * where it lies (packing would cost as much as using it).
  *
- * <p>A task packs its own panels instead of sharing them: re-packing B once per row block costs
- * about {@code 1/MC} of the arithmetic and needs no barrier between threads. Each element of C
- * is accumulated over the depth in one fixed order, so results do not depend on the thread count.
+ * <p>Each element of C is accumulated over the depth in one fixed order, so results do not
+ * depend on the thread count.
  */
 public final class VectorKernels extends BlockedKernels {
 
@@ -43,7 +45,11 @@ public final class VectorKernels extends BlockedKernels {
     private static final long PARALLEL_THRESHOLD = 1L << 20;
 
     private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[KC * NC], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[MR * NR]});
+    /** The packed B of the GEMM a thread is running (grows to the largest B it has packed). */
+    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
+    /** Whether the thread is inside a GEMM that uses its {@link #PACKED_B}. */
+    private static final ThreadLocal<boolean[]> PACKING = ThreadLocal.withInitial(() -> new boolean[1]);
 
     @Override
     public String name() {
@@ -67,10 +73,27 @@ public final class VectorKernels extends BlockedKernels {
         }
         int width = nc;
         int colBlocks = (n + width - 1) / width;
+        // B is packed once for all the tiles (in parallel, strip by strip), unless a batch so
+        // small that packing would cost as much as using it reads it in place.
+        boolean direct = !transB && m <= DIRECT_B_MAX_ROWS;
+        boolean[] packing = PACKING.get();
+        boolean outer = !packing[0];
+        float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n);
+        packing[0] = true;
+        try {
+            runTiles(parallel, rowBlocks, colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
+        } finally {
+            packing[0] = !outer;
+        }
+    }
+
+    private static void runTiles(boolean parallel, int rowBlocks, int colBlocks, int width, boolean transA, int m, int n,
+                                 int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
+                                 float[] c, int cOff, int ldc) {
         int tiles = rowBlocks * colBlocks;
         if (tiles == 1 || !parallel) {
             for (int t = 0; t < tiles; t++) {
-                tile(t / colBlocks, t % colBlocks, width, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+                tile(t / colBlocks, t % colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
             }
             return;
         }
@@ -81,7 +104,7 @@ public final class VectorKernels extends BlockedKernels {
             tasks.add(new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    tile(rb, cb, width, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+                    tile(rb, cb, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
                 }
             });
         }
@@ -201,56 +224,111 @@ public final class VectorKernels extends BlockedKernels {
         });
     }
 
-    /** C tile (rb, cb), {@code width} columns wide, += op(A) * op(B), depth slice by depth slice. */
-    private static void tile(int rb, int cb, int width, boolean transA, boolean transB, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    /**
+     * C tile (rb, cb), {@code width} columns wide, += op(A) * op(B), depth slice by depth slice;
+     * B comes packed ({@link #packAllB}), or, when {@code bp} is null, is read in place.
+     */
+    private static void tile(int rb, int cb, int width, boolean transA, int m, int n, int k,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
                              float[] c, int cOff, int ldc) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0];
-        float[] bp = buf[1];
-        float[] tmp = buf[2];
+        float[] tmp = buf[1];
         int i0 = rb * MC;
         int mc = Math.min(MC, m - i0);
         int j0 = cb * width;
         int nc = Math.min(width, n - j0);
         int mStrips = (mc + MR - 1) / MR;
         int nStrips = (nc + NR - 1) / NR;
-        // With few rows, packing B would cost as much as using it: read full strips where they lie.
-        boolean direct = !transB && mc <= DIRECT_B_MAX_ROWS;
+        boolean direct = bp == null;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             packA(transA, a, aOff, lda, i0, mc, p0, kc, ap);
-            if (!direct || nc % NR != 0) {
-                packB(transB, b, bOff, ldb, p0, kc, j0, nc, bp);
-            }
             for (int js = 0; js < nStrips; js++) {
                 int nr = Math.min(NR, nc - js * NR);
+                // Strip (j0 / NR + js) of the packed B holds all k depths, NR floats each.
+                int bi = ((j0 / NR + js) * k + p0) * NR;
+                int bd = bOff + p0 * ldb + j0 + js * NR;
                 for (int is = 0; is < mStrips; is++) {
                     int mr = Math.min(MR, mc - is * MR);
                     int ci = cOff + (i0 + is * MR) * ldc + j0 + js * NR;
-                    if (direct && mr == MR && nr == NR) {
-                        microDirect(kc, ap, is * MR * kc, b, bOff + p0 * ldb + j0 + js * NR, ldb, c, ci, ldc);
-                    } else if (mr == MR && nr == NR) {
-                        micro(kc, ap, is * MR * kc, bp, js * NR * kc, c, ci, ldc);
+                    if (mr == MR && nr == NR) {
+                        if (direct) {
+                            microDirect(kc, ap, is * MR * kc, b, bd, ldb, c, ci, ldc);
+                        } else {
+                            micro(kc, ap, is * MR * kc, bp, bi, c, ci, ldc);
+                        }
+                        continue;
+                    }
+                    // Edge tile: computed whole in a scratch tile, only the valid part written back.
+                    for (int r = 0; r < MR; r++) {
+                        for (int j = 0; j < NR; j++) {
+                            tmp[r * NR + j] = r < mr && j < nr ? c[ci + r * ldc + j] : 0f;
+                        }
+                    }
+                    if (!direct) {
+                        micro(kc, ap, is * MR * kc, bp, bi, tmp, 0, NR);
+                    } else if (nr == NR) {
+                        microDirect(kc, ap, is * MR * kc, b, bd, ldb, tmp, 0, NR);
                     } else {
-                        // Edge tile: compute it whole in a scratch tile, write back the valid part.
-                        for (int r = 0; r < MR; r++) {
-                            for (int j = 0; j < NR; j++) {
-                                tmp[r * NR + j] = r < mr && j < nr ? c[ci + r * ldc + j] : 0f;
+                        // A ragged last strip of an unpacked B: the same sums, element by element.
+                        for (int r = 0; r < mr; r++) {
+                            for (int j = 0; j < nr; j++) {
+                                float acc = tmp[r * NR + j];
+                                for (int p = 0; p < kc; p++) {
+                                    acc = Math.fma(ap[is * MR * kc + p * MR + r], b[bd + p * ldb + j], acc);
+                                }
+                                tmp[r * NR + j] = acc;
                             }
                         }
-                        if (direct && nr == NR) {
-                            microDirect(kc, ap, is * MR * kc, b, bOff + p0 * ldb + j0 + js * NR, ldb, tmp, 0, NR);
-                        } else {
-                            micro(kc, ap, is * MR * kc, bp, js * NR * kc, tmp, 0, NR);
-                        }
-                        for (int r = 0; r < mr; r++) {
-                            System.arraycopy(tmp, r * NR, c, ci + r * ldc, nr);
-                        }
+                    }
+                    for (int r = 0; r < mr; r++) {
+                        System.arraycopy(tmp, r * NR, c, ci + r * ldc, nr);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Packs all of op(B) ({@code k x n}) into {@code NR}-column strips, each holding every depth:
+     * strip {@code s} at {@code s * k * NR}, zero-padded past column {@code n}. Strips are packed
+     * in parallel when {@code parallel}; the buffer belongs to the calling thread.
+     */
+    private static float[] packAllB(boolean parallel, boolean transB, float[] b, int bOff, int ldb, int k, int n) {
+        int strips = (n + NR - 1) / NR;
+        int size = Math.toIntExact((long) strips * NR * k);
+        float[] bp = PACKED_B.get();
+        if (bp.length < size) {
+            bp = new float[size];
+            PACKED_B.set(bp);
+        }
+        // The buffer stays the caller's until its next GEMM: a GEMM run by a pool thread while it
+        // waits on its own (work stealing) gets a fresh one instead.
+        float[] out = PACKING.get()[0] ? new float[size] : bp;
+        int chunks = parallel ? Math.min(strips, KernelRegistry.threads() * 4) : 1;
+        if (chunks <= 1) {
+            packB(transB, b, bOff, ldb, k, 0, strips, n, out);
+            return out;
+        }
+        RecursiveAction[] parts = new RecursiveAction[chunks];
+        for (int t = 0; t < chunks; t++) {
+            int from = strips * t / chunks;
+            int to = strips * (t + 1) / chunks;
+            parts[t] = new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    packB(transB, b, bOff, ldb, k, from, to, n, out);
+                }
+            };
+        }
+        KernelRegistry.pool().invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(parts);
+            }
+        });
+        return out;
     }
 
     /**
@@ -414,32 +492,42 @@ public final class VectorKernels extends BlockedKernels {
         }
     }
 
-    /** Packs depth {@code [p0, p0+kc)} x columns {@code [j0, j0+nc)} of op(B) into NR-column strips, zero-padded. */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] bp) {
-        int strips = (nc + NR - 1) / NR;
-        for (int s = 0; s < strips; s++) {
-            int base = s * NR * kc;
-            int jn = Math.min(NR, nc - s * NR);
+    /**
+     * Packs strips {@code [from, to)} of op(B) (columns {@code s*NR ...}), every depth, into
+     * {@code bp} at {@code s * k * NR}, zero-padded past column {@code n}.
+     */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int k, int from, int to, int n, float[] bp) {
+        for (int s = from; s < to; s++) {
+            int base = s * k * NR;
+            int j0 = s * NR;
+            int jn = Math.min(NR, n - j0);
             if (!transB) {
-                for (int p = 0; p < kc; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0 + s * NR;
+                for (int p = 0; p < k; p++) {
                     int dst = base + p * NR;
-                    System.arraycopy(b, src, bp, dst, jn);
+                    System.arraycopy(b, bOff + p * ldb + j0, bp, dst, jn);
                     if (jn < NR) {
                         Arrays.fill(bp, dst + jn, dst + NR, 0f);
                     }
                 }
-            } else {
-                for (int j = 0; j < NR; j++) {
-                    if (j >= jn) {
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = 0f;
+                continue;
+            }
+            // op(B) = B^T: column j of the strip is row j0+j of the stored B. Copied in blocks
+            // of 8 source rows by 16 depths: the 8 rows' cache lines stay in L1 while their 16
+            // values are spread over 16 rows of the strip. (Wider blocks over rows a power of
+            // two apart map to the same cache set and evict each other.)
+            int src = bOff + j0 * ldb;
+            for (int jb = 0; jb < NR; jb += 8) {
+                int je = Math.min(jb + 8, jn);
+                for (int pb = 0; pb < k; pb += 16) {
+                    int pe = Math.min(pb + 16, k);
+                    for (int p = pb; p < pe; p++) {
+                        int dst = base + p * NR;
+                        for (int j = jb; j < je; j++) {
+                            bp[dst + j] = b[src + j * ldb + p];
                         }
-                        continue;
-                    }
-                    int src = bOff + (j0 + s * NR + j) * ldb + p0;
-                    for (int p = 0; p < kc; p++) {
-                        bp[base + p * NR + j] = b[src + p];
+                        for (int j = Math.max(jb, je); j < jb + 8; j++) {
+                            bp[dst + j] = 0f;
+                        }
                     }
                 }
             }
