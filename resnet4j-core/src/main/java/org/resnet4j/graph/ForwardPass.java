@@ -9,6 +9,7 @@ import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.Context;
 import org.resnet4j.layers.Node;
 import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.tensor.ArrayPool;
 import org.resnet4j.tensor.Tensor;
 
 /**
@@ -21,13 +22,16 @@ public final class ForwardPass {
     private final Map<SymbolicTensor, Tensor> values;
     private final Map<Node, Context> contexts;
     private final List<Tensor> outputs;
+    private final ArrayPool pool;
     private boolean consumed;
 
-    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs) {
+    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs,
+                ArrayPool pool) {
         this.model = model;
         this.values = values;
         this.contexts = contexts;
         this.outputs = outputs;
+        this.pool = pool;
     }
 
     /** The (first) output. */
@@ -137,15 +141,41 @@ public final class ForwardPass {
             accumulate(grads, outs.get(i), g);
         }
         Set<SymbolicTensor> need = needingGradients(inputGradients);
+        // Arrays that stay out of recycling: the caller's gradients, and every value the pass
+        // hands out (inputs, outputs, kept tensors).
+        List<Tensor> foreign = new ArrayList<>(outputGrads);
+        foreign.addAll(values.values());
         List<Node> order = model.nodes();
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Node node = order.get(i);
-            if (node.isInput()) {
-                continue;
+        try (ArrayPool.Scope scope = pool.activate()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                backwardNode(order.get(i), grads, need, preActivation, foreign);
             }
-            Tensor g = grads.remove(node.output());
-            Context ctx = contexts.get(node);
-            if (g != null && need.contains(node.output())) {
+        }
+        List<Tensor> result = new ArrayList<>();
+        for (SymbolicTensor in : model.inputs()) {
+            Tensor g = grads.get(in);
+            result.add(g != null ? g : Tensor.zeros(values.get(in).shape()));
+        }
+        return result;
+    }
+
+    /**
+     * Backward through one node; then the arrays it no longer needs (what its context held, its
+     * output gradient, gradients summed into new ones) go back to the pool unless anything still
+     * refers to them.
+     */
+    private void backwardNode(Node node, Map<SymbolicTensor, Tensor> grads, Set<SymbolicTensor> need,
+                              boolean preActivation, List<Tensor> foreign) {
+        if (node.isInput()) {
+            return;
+        }
+        Tensor g = grads.remove(node.output());
+        Context ctx = contexts.get(node);
+        List<float[]> candidates = ctx.arrays();
+        if (g != null) {
+            candidates.add(g.data());
+        }
+        if (g != null && need.contains(node.output())) {
                 boolean[] needed = new boolean[node.inputs().size()];
                 for (int k = 0; k < needed.length; k++) {
                     needed[k] = need.contains(node.inputs().get(k));
@@ -157,33 +187,39 @@ public final class ForwardPass {
                         : node.layer().backwardAll(g, ctx);
                 for (int k = 0; k < inGrads.size(); k++) {
                     if (needed[k]) {
-                        accumulate(grads, node.inputs().get(k), inGrads.get(k));
+                        Tensor replaced = accumulate(grads, node.inputs().get(k), inGrads.get(k));
+                        if (replaced != null) {
+                            candidates.add(replaced.data());
+                            candidates.add(inGrads.get(k).data());
+                        }
                     }
                 }
+        }
+        ctx.clear();
+        for (float[] a : candidates) {
+            if (!Model.referenced(a, contexts.values(), grads.values()) && !Model.referenced(a, List.of(), foreign)) {
+                pool.give(a);
             }
-            ctx.clear();
         }
-        List<Tensor> result = new ArrayList<>();
-        for (SymbolicTensor in : model.inputs()) {
-            Tensor g = grads.get(in);
-            result.add(g != null ? g : Tensor.zeros(values.get(in).shape()));
-        }
-        return result;
     }
 
-    /** Where paths join, gradients add; tensors received are never written to. */
-    private static void accumulate(Map<SymbolicTensor, Tensor> grads, SymbolicTensor t, Tensor g) {
+    /**
+     * Where paths join, gradients add, into a new tensor (tensors received are never written
+     * to); returns the gradient the sum replaced, or {@code null}.
+     */
+    private static Tensor accumulate(Map<SymbolicTensor, Tensor> grads, SymbolicTensor t, Tensor g) {
         Tensor prev = grads.get(t);
         if (prev == null) {
             grads.put(t, g);
-            return;
+            return null;
         }
-        float[] sum = new float[g.size()];
+        float[] sum = Tensor.zeros(g.shape()).data();
         float[] a = prev.data();
         float[] b = g.data();
         for (int i = 0; i < sum.length; i++) {
             sum[i] = a[i] + b[i];
         }
         grads.put(t, new Tensor(g.shape(), sum));
+        return prev;
     }
 }

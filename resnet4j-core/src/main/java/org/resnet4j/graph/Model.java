@@ -16,6 +16,7 @@ import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Node;
 import org.resnet4j.layers.Parameter;
 import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.tensor.ArrayPool;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
@@ -34,6 +35,8 @@ public final class Model {
     private final List<SymbolicTensor> inputs;
     private final List<SymbolicTensor> outputs;
     private final List<Node> executionOrder;
+    /** Each thread's recycled arrays for this model's runs (see {@link ArrayPool}). */
+    private final ThreadLocal<ArrayPool> pools = ThreadLocal.withInitial(ArrayPool::new);
     private final List<Layer> layers;
 
     /** A model of one input and one output. */
@@ -250,21 +253,46 @@ public final class Model {
         kept.addAll(inputs);
         kept.addAll(outputs);
         Map<Node, Context> contexts = new IdentityHashMap<>();
-        for (Node node : executionOrder) {
-            if (node.isInput()) {
-                continue;
+        ArrayPool pool = pools.get();
+        try (ArrayPool.Scope scope = pool.activate()) {
+            for (Node node : executionOrder) {
+                if (node.isInput()) {
+                    continue;
+                }
+                Context ctx = new Context();
+                Tensor y = node.layer().forward(gather(node, values), ctx, training);
+                contexts.put(node, ctx);
+                List<Tensor> dropped = release(node, values, consumers, kept);
+                values.put(node.output(), y);
+                // A value no layer kept for its backward (BatchNormalization's output, once its
+                // ReLU has run) is dead: its array serves the next tensor of the same size.
+                for (Tensor t : dropped) {
+                    if (!referenced(t.data(), contexts.values(), values.values())) {
+                        pool.give(t.data());
+                    }
+                }
             }
-            Context ctx = new Context();
-            Tensor y = node.layer().forward(gather(node, values), ctx, training);
-            release(node, values, consumers, kept);
-            values.put(node.output(), y);
-            contexts.put(node, ctx);
         }
         List<Tensor> outs = new ArrayList<>();
         for (SymbolicTensor t : outputs) {
             outs.add(values.get(t));
         }
-        return new ForwardPass(this, values, contexts, outs);
+        return new ForwardPass(this, values, contexts, outs, pool);
+    }
+
+    /** Whether {@code array} is held by a context or is the array of one of {@code tensors}. */
+    static boolean referenced(float[] array, Collection<Context> contexts, Collection<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            if (t.data() == array) {
+                return true;
+            }
+        }
+        for (Context c : contexts) {
+            if (c.references(array)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -275,14 +303,24 @@ public final class Model {
         Map<SymbolicTensor, Integer> consumers = consumerCounts();
         Set<SymbolicTensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         kept.addAll(outputs);
+        kept.addAll(inputs);
         Map<SymbolicTensor, Tensor> values = bindInputs(List.of(input));
-        for (Node node : executionOrder) {
-            if (node.isInput()) {
-                continue;
+        ArrayPool pool = pools.get();
+        try (ArrayPool.Scope scope = pool.activate()) {
+            for (Node node : executionOrder) {
+                if (node.isInput()) {
+                    continue;
+                }
+                Tensor y = node.layer().forward(gather(node, values), new Context(), false);
+                List<Tensor> dropped = release(node, values, consumers, kept);
+                values.put(node.output(), y);
+                for (Tensor t : dropped) {
+                    // Not if the new output, or another live value, is a view of it.
+                    if (!referenced(t.data(), List.of(), values.values())) {
+                        pool.give(t.data());
+                    }
+                }
             }
-            Tensor y = node.layer().forward(gather(node, values), new Context(), false);
-            release(node, values, consumers, kept);
-            values.put(node.output(), y);
         }
         return values.get(outputs.get(0));
     }
@@ -298,14 +336,22 @@ public final class Model {
         return consumers;
     }
 
-    /** Drops the values {@code node} read that no later layer reads and nobody asked to keep. */
-    private static void release(Node node, Map<SymbolicTensor, Tensor> values, Map<SymbolicTensor, Integer> consumers,
-                                Set<SymbolicTensor> kept) {
+    /**
+     * Drops the values {@code node} read that no later layer reads and nobody asked to keep;
+     * returns them.
+     */
+    private static List<Tensor> release(Node node, Map<SymbolicTensor, Tensor> values,
+                                        Map<SymbolicTensor, Integer> consumers, Set<SymbolicTensor> kept) {
+        List<Tensor> dropped = new ArrayList<>(1);
         for (SymbolicTensor in : node.inputs()) {
             if (consumers.merge(in, -1, Integer::sum) == 0 && !kept.contains(in)) {
-                values.remove(in);
+                Tensor t = values.remove(in);
+                if (t != null) {
+                    dropped.add(t);
+                }
             }
         }
+        return dropped;
     }
 
     /** {@link #predict(Tensor)} in batches of {@code batchSize} samples, concatenated. */

@@ -1,5 +1,7 @@
 package org.resnet4j.layers;
 
+import org.resnet4j.tensor.Tensor;
+
 /**
  * What one forward call of a layer keeps for its backward call. Each call gets its own context,
  * so a layer holds no per-call state and may appear at several places of a graph.
@@ -35,6 +37,29 @@ public final class Context {
     /** Set by the graph before backward; see {@link #needsInputGradient(int)}. */
     public void setInputGradientsNeeded(boolean[] needed) {
         this.inputGradients = needed;
+    }
+
+    /** Whether anything saved here is {@code array} or a tensor over it. */
+    public boolean references(float[] array) {
+        for (Object o : saved) {
+            if (o == array || (o instanceof Tensor t && t.data() == array)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The float arrays saved here (directly or as tensors), for recycling once cleared. */
+    public java.util.List<float[]> arrays() {
+        java.util.List<float[]> out = new java.util.ArrayList<>();
+        for (Object o : saved) {
+            if (o instanceof float[] a) {
+                out.add(a);
+            } else if (o instanceof Tensor t) {
+                out.add(t.data());
+            }
+        }
+        return out;
     }
 
     /** Drops what was saved, so the memory can be reclaimed. */

@@ -24,7 +24,9 @@ public final class Tensor {
 
     /** A tensor of zeros. */
     public static Tensor zeros(Shape shape) {
-        return new Tensor(shape, new float[shape.size()]);
+        ArrayPool pool = ArrayPool.active();
+        int n = shape.size();
+        return new Tensor(shape, pool != null && n >= ArrayPool.MIN_FLOATS ? pool.take(n) : new float[n]);
     }
 
     /** A tensor of zeros with the given dimensions. */
