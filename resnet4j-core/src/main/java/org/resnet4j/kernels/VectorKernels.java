@@ -66,16 +66,22 @@ public final class VectorKernels extends BlockedKernels {
         int threads = KernelRegistry.threads();
         boolean parallel = threads > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
         int rowBlocks = (m + MC - 1) / MC;
-        // Few rows (a small batch) leave too few tiles to share: narrow them, down to one strip.
+        boolean direct = !transB && m <= DIRECT_B_MAX_ROWS;
         int nc = NC;
-        while (parallel && nc > NR && rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
-            nc = Math.max(NR, nc / 2 / NR * NR);
+        if (direct) {
+            // A small batch streams B from memory: one wide tile per thread reads long runs of
+            // each row of B, which the memory system fetches best.
+            nc = parallel ? Math.max(NR, (n + threads - 1) / threads + NR - 1) / NR * NR : n;
+        } else {
+            // Few rows leave too few tiles to share: narrow them, down to one strip.
+            while (parallel && nc > NR && rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
+                nc = Math.max(NR, nc / 2 / NR * NR);
+            }
         }
         int width = nc;
         int colBlocks = (n + width - 1) / width;
         // B is packed once for all the tiles (in parallel, strip by strip), unless a batch so
         // small that packing would cost as much as using it reads it in place.
-        boolean direct = !transB && m <= DIRECT_B_MAX_ROWS;
         boolean[] packing = PACKING.get();
         boolean outer = !packing[0];
         float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n);
