@@ -162,22 +162,24 @@ class TrainEvaluatePredictTest {
         assertEquals(78_666, ((Number) o.get("total_params")).longValue());
         assertEquals(480, ((Number) o.get("non_trainable_params")).longValue());
         Path converted = dir.resolve("resnet8.keras");
-        CliTestSupport.Result c = CliTestSupport.run("convert", resnet8.toString(), converted.toString());
-        assertEquals(0, c.code(), c.err());
-        CliTestSupport.Result again = CliTestSupport.run("predict", "--model", converted.toString(), "--preprocess", "none",
-                image.toString(), "--json");
-        assertEquals(p.out(), again.out(), "the converted model predicts exactly as the original");
+        assertEquals(p.out(), convertAndPredict(resnet8, converted, image), "the converted model predicts exactly as the original");
         // And on to the legacy format: .keras -> .h5, summarised and run like the original.
         Path legacy = dir.resolve("resnet8-again.h5");
-        CliTestSupport.Result c2 = CliTestSupport.run("convert", converted.toString(), legacy.toString());
-        assertEquals(0, c2.code(), c2.err());
-        CliTestSupport.Result third = CliTestSupport.run("predict", "--model", legacy.toString(), "--preprocess", "none",
-                image.toString(), "--json");
-        assertEquals(p.out(), third.out(), "the model written as .h5 predicts exactly as the original");
+        assertEquals(p.out(), convertAndPredict(converted, legacy, image), "the model written as .h5 predicts exactly as the original");
         CliTestSupport.Result s2 = CliTestSupport.run("summary", "--model", legacy.toString(), "--json");
         assertEquals(78_666, ((Number) Json.readObject(s2.out().trim(), "summary").get("total_params")).longValue());
         CliTestSupport.Result bad = CliTestSupport.run("convert", converted.toString(), dir.resolve("x.txt").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("OUT must be a .keras or .h5 file"), bad.err());
+    }
+
+    /** Converts {@code from} to {@code to}, then predicts {@code image} with it (raw pixels, JSON). */
+    private static String convertAndPredict(Path from, Path to, Path image) {
+        CliTestSupport.Result c = CliTestSupport.run("convert", from.toString(), to.toString());
+        assertEquals(0, c.code(), c.err());
+        CliTestSupport.Result r = CliTestSupport.run("predict", "--model", to.toString(), "--preprocess", "none",
+                image.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        return r.out();
     }
 }
