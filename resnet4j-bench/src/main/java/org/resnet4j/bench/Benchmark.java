@@ -83,10 +83,22 @@ public final class Benchmark {
         return out;
     }
 
-    private Timing time(Runnable r) {
-        for (int i = 0; i < warmup; i++) {
+    /** Warm-up lasts at least this long, so that the compiler has done its work on every path. */
+    public static final long MIN_WARMUP_NANOS = 2_000_000_000L;
+
+    /**
+     * Runs {@code r} {@code times} times, and on until {@link #MIN_WARMUP_NANOS} have passed: a
+     * few runs of a fast figure (batch 1) would leave code it alone uses half compiled.
+     */
+    public static void warmUp(Runnable r, int times) {
+        long start = System.nanoTime();
+        for (int i = 0; i < times || (times > 0 && System.nanoTime() - start < MIN_WARMUP_NANOS); i++) {
             r.run();
         }
+    }
+
+    private Timing time(Runnable r) {
+        warmUp(r, warmup);
         double[] ms = new double[runs];
         for (int i = 0; i < runs; i++) {
             long t = System.nanoTime();

@@ -18,7 +18,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Kernel threads. Default: all processors.")
     Integer threads;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs first. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup", defaultValue = "3",
+            description = "Untimed runs first, and on for at least 2 s (0: none). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
     @Option(names = "--runs", defaultValue = "7", description = "Timed runs of each figure. Default: ${DEFAULT-VALUE}.")

@@ -104,10 +104,8 @@ public final class PeerBenchmark {
                 String[] names = {"train_b32", "infer_b32", "infer_b1"};
                 Runnable[][] pairs = {{ourTrain, theirTrain}, {ourInfer32, theirInfer32}, {ourInfer1, theirInfer1}};
                 for (int k = 0; k < names.length; k++) {
-                    for (int w = 0; w < 3; w++) {
-                        pairs[k][0].run();
-                        pairs[k][1].run();
-                    }
+                    Benchmark.warmUp(pairs[k][0], 3);
+                    Benchmark.warmUp(pairs[k][1], 3);
                     double[] a = new double[rounds];
                     double[] b = new double[rounds];
                     for (int r = 0; r < rounds; r++) {
