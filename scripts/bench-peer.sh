@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # resnet4j and DJL/PyTorch on the notebook's ResNet-50, side by side in one process:
-#   scripts/bench-peer.sh [--rounds 7] [--json]
+#   scripts/bench-peer.sh [--rounds 7] [--json] [--min-train-ratio 1.5] [--min-infer-ratio 1.5]
+#                         [--max-b1-latency-ratio 0.7]
+# Exits with status 3 when a target (the defaults above) is missed.
 # Builds the peer module (Maven profile 'peer', which pulls PyTorch's CPU library from Maven
 # Central once). PyTorch gets two intra-op threads and the glibc settings that steadied it.
 set -euo pipefail

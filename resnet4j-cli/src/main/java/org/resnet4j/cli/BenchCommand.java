@@ -28,6 +28,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--max-rss-mb", paramLabel = "MB",
+            description = "Exit with status 3 when the peak resident memory exceeds this.")
+    Double maxRssMb;
+
+    @Option(names = "--min-train-images-per-second", paramLabel = "N",
+            description = "Exit with status 3 when the training step is slower than this.")
+    Double minTrainImagesPerSecond;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -47,6 +55,21 @@ final class BenchCommand implements Callable<Integer> {
             Benchmark.describe(r).forEach(w::println);
         }
         w.flush();
+        StringBuilder missed = new StringBuilder();
+        double rss = ((Number) r.get("peak_rss_mb")).doubleValue();
+        if (maxRssMb != null && rss > maxRssMb) {
+            missed.append(String.format(java.util.Locale.ROOT, " peak RSS %.0f MB > %.0f MB;", rss, maxRssMb));
+        }
+        double train = ((Number) r.get("train_images_per_second")).doubleValue();
+        if (minTrainImagesPerSecond != null && train < minTrainImagesPerSecond) {
+            missed.append(String.format(java.util.Locale.ROOT, " training %.1f images/s < %.1f;", train,
+                    minTrainImagesPerSecond));
+        }
+        if (missed.length() > 0) {
+            spec.commandLine().getErr().println("resnet4j bench: target missed:" + missed);
+            spec.commandLine().getErr().flush();
+            return 3;
+        }
         return 0;
     }
 }

@@ -45,11 +45,20 @@ public final class PeerBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = 7;
         boolean json = false;
+        // The targets: speed ratios ours/theirs (batch-1 latency at most 0.7x theirs is a speed ratio of 1/0.7).
+        double[] minRatio = {1.5, 1.5, 1 / 0.7};
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--rounds")) {
-                rounds = Integer.parseInt(args[++i]);
-            } else if (args[i].equals("--json")) {
-                json = true;
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--json" -> json = true;
+                case "--min-train-ratio" -> minRatio[0] = Double.parseDouble(args[++i]);
+                case "--min-infer-ratio" -> minRatio[1] = Double.parseDouble(args[++i]);
+                case "--max-b1-latency-ratio" -> minRatio[2] = 1 / Double.parseDouble(args[++i]);
+                default -> {
+                    System.err.println("bench-peer: unknown option " + args[i] + " (--rounds N, --json, "
+                            + "--min-train-ratio R, --min-infer-ratio R, --max-b1-latency-ratio R)");
+                    System.exit(2);
+                }
             }
         }
         // Ours.
@@ -115,7 +124,18 @@ public final class PeerBenchmark {
                     t.put(names[k] + "_ours", a);
                     t.put(names[k] + "_theirs", b);
                 }
-                report(t, names, rounds, json);
+                Map<String, Object> out = report(t, names, rounds, json);
+                StringBuilder missed = new StringBuilder();
+                for (int k = 0; k < names.length; k++) {
+                    double ratio = (double) out.get(names[k] + "_speed_ratio");
+                    if (ratio < minRatio[k]) {
+                        missed.append(String.format(Locale.ROOT, " %s speed ratio %.2f < %.2f;", names[k], ratio, minRatio[k]));
+                    }
+                }
+                if (missed.length() > 0) {
+                    System.err.println("bench-peer: target missed:" + missed);
+                    System.exit(3);
+                }
             }
         }
     }
@@ -141,7 +161,7 @@ public final class PeerBenchmark {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static void report(Map<String, double[]> t, String[] names, int rounds, boolean json) {
+    private static Map<String, Object> report(Map<String, double[]> t, String[] names, int rounds, boolean json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("threads", KernelRegistry.threads());
         out.put("kernels", KernelRegistry.current().name());
@@ -167,7 +187,7 @@ public final class PeerBenchmark {
         out.put("peak_rss_mb_process", Benchmark.peakRssMb());
         if (json) {
             System.out.println(org.resnet4j.io.Json.write(out));
-            return;
+            return out;
         }
         System.out.println("resnet4j " + out.get("kernels") + " vs " + out.get("peer") + ", " + out.get("threads")
                 + " threads, medians of " + rounds + " alternating runs");
@@ -177,5 +197,6 @@ public final class PeerBenchmark {
                     n, (double) out.get(n + "_ms_ours"), (double) out.get(n + "_ms_theirs"),
                     (double) out.get(n + "_speed_ratio"), (double) range.get(0), (double) range.get(1));
         }
+        return out;
     }
 }
