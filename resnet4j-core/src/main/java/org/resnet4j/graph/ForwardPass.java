@@ -22,16 +22,15 @@ public final class ForwardPass {
     private final Map<SymbolicTensor, Tensor> values;
     private final Map<Node, Context> contexts;
     private final List<Tensor> outputs;
-    private final ArrayPool pool;
+    /** The pool of the thread running backward (pools are not shared between threads). */
+    private ArrayPool pool;
     private boolean consumed;
 
-    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs,
-                ArrayPool pool) {
+    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs) {
         this.model = model;
         this.values = values;
         this.contexts = contexts;
         this.outputs = outputs;
-        this.pool = pool;
     }
 
     /** The (first) output. */
@@ -146,6 +145,7 @@ public final class ForwardPass {
         List<Tensor> foreign = new ArrayList<>(outputGrads);
         foreign.addAll(values.values());
         List<Node> order = model.nodes();
+        pool = model.pool();
         try (ArrayPool.Scope scope = pool.activate()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 backwardNode(order.get(i), grads, need, preActivation, foreign);

@@ -277,7 +277,12 @@ public final class Model {
         for (SymbolicTensor t : outputs) {
             outs.add(values.get(t));
         }
-        return new ForwardPass(this, values, contexts, outs, pool);
+        return new ForwardPass(this, values, contexts, outs);
+    }
+
+    /** This thread's pool of recycled arrays for this model's runs. */
+    ArrayPool pool() {
+        return pools.get();
     }
 
     /** Whether {@code array} is held by a context or is the array of one of {@code tensors}. */

@@ -52,7 +52,7 @@ public final class Hdf5Writer {
     private static final byte[] FLOAT64 = {0x11, 0x20, 0x3f, 0x00, 8, 0, 0, 0, 0, 0, 64, 0, 52, 11, 0, 52, (byte) 0xff, 3, 0, 0};
     private static final byte[] INT64 = {0x10, 0x08, 0x00, 0x00, 8, 0, 0, 0, 0, 0, 64, 0};
     /** Variable-length UTF-8 string, null-terminated, over unsigned bytes: h5py's {@code str}. */
-    private static final byte[] VLEN_UTF8 = {0x19, 0x01, 0x00, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0};
+    private static final byte[] VLEN_UTF8 = {0x19, 0x01, 0x01, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0};
 
     private final Group root = new Group("/");
     private final List<byte[]> heapStrings = new ArrayList<>();
@@ -163,7 +163,7 @@ public final class Hdf5Writer {
             if (!attributeNames.add(a.name)) {
                 throw new IllegalArgumentException(path + ": attribute '" + a.name + "' already exists");
             }
-            if (a.messageSize() > MAX_MESSAGE) {
+            if (pad8(a.messageSize()) > MAX_MESSAGE) {
                 throw new IllegalArgumentException(path + ": attribute '" + a.name + "' takes " + a.messageSize()
                         + " bytes; an HDF5 object-header message holds at most " + MAX_MESSAGE
                         + " (split it, as Keras does with name0, name1, ...)");

@@ -111,6 +111,11 @@ public final class LegacyH5 {
         for (String v : values) {
             width = Math.max(width, v.getBytes(StandardCharsets.UTF_8).length);
         }
+        if (width > HDF5_OBJECT_HEADER_LIMIT) {
+            // As Keras refuses: no chunking can fit a single string this long.
+            throw new IllegalArgumentException("'" + name + "': a name of " + width + " bytes is longer than the "
+                    + HDF5_OBJECT_HEADER_LIMIT + " an HDF5 attribute can hold");
+        }
         int chunks = 1;
         while (chunkBytes(values.size(), chunks, width) > HDF5_OBJECT_HEADER_LIMIT) {
             chunks++;

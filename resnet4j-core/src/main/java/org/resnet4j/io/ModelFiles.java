@@ -57,10 +57,11 @@ public final class ModelFiles {
      * for the legacy HDF5 format (any case); {@code null} for anything else.
      */
     public static String extension(Path file) {
-        String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = file.getFileName().toString();
         for (String ext : List.of(".keras", ".h5", ".hdf5")) {
-            if (lower.endsWith(ext) && lower.length() > ext.length()) {
-                return file.getFileName().toString().substring(lower.length() - ext.length());
+            int at = name.length() - ext.length();
+            if (at > 0 && name.regionMatches(true, at, ext, 0, ext.length())) {
+                return name.substring(at);
             }
         }
         return null;

@@ -48,6 +48,8 @@ public final class VectorKernels extends BlockedKernels {
             ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[MR * NR]});
     /** The packed B of the GEMM a thread is running (grows to the largest B it has packed). */
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
+    /** The largest packed B a thread keeps between GEMMs (16 MiB). */
+    private static final int MAX_KEPT_PACKED_B = 1 << 22;
     /** Whether the thread is inside a GEMM that uses its {@link #PACKED_B}. */
     private static final ThreadLocal<boolean[]> PACKING = ThreadLocal.withInitial(() -> new boolean[1]);
 
@@ -84,9 +86,10 @@ public final class VectorKernels extends BlockedKernels {
         // small that packing would cost as much as using it reads it in place.
         boolean[] packing = PACKING.get();
         boolean outer = !packing[0];
-        float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n);
+        // Marked before packing: packing waits on the pool too, and may run another GEMM meanwhile.
         packing[0] = true;
         try {
+            float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n, outer);
             runTiles(parallel, rowBlocks, colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
         } finally {
             packing[0] = !outer;
@@ -301,17 +304,14 @@ public final class VectorKernels extends BlockedKernels {
      * strip {@code s} at {@code s * k * NR}, zero-padded past column {@code n}. Strips are packed
      * in parallel when {@code parallel}; the buffer belongs to the calling thread.
      */
-    private static float[] packAllB(boolean parallel, boolean transB, float[] b, int bOff, int ldb, int k, int n) {
+    private static float[] packAllB(boolean parallel, boolean transB, float[] b, int bOff, int ldb, int k, int n,
+                                    boolean outer) {
         int strips = (n + NR - 1) / NR;
         int size = Math.toIntExact((long) strips * NR * k);
-        float[] bp = PACKED_B.get();
-        if (bp.length < size) {
-            bp = new float[size];
-            PACKED_B.set(bp);
-        }
-        // The buffer stays the caller's until its next GEMM: a GEMM run by a pool thread while it
-        // waits on its own (work stealing) gets a fresh one instead.
-        float[] out = PACKING.get()[0] ? new float[size] : bp;
+        // The thread's buffer serves the outermost GEMM it runs: one run by a pool thread while
+        // it waits on its own (work stealing) gets a fresh array instead. So does a B larger than
+        // a thread keeps (MAX_KEPT_PACKED_B), so that one huge GEMM does not pin its memory.
+        float[] out = !outer || size > MAX_KEPT_PACKED_B ? new float[size] : keptBuffer(size);
         int chunks = parallel ? Math.min(strips, KernelRegistry.threads() * 4) : 1;
         if (chunks <= 1) {
             packB(transB, b, bOff, ldb, k, 0, strips, n, out);
@@ -498,6 +498,16 @@ public final class VectorKernels extends BlockedKernels {
                 ap[dst] = a[src + p];
             }
         }
+    }
+
+    /** The thread's kept packed-B buffer, grown to {@code size} floats. */
+    private static float[] keptBuffer(int size) {
+        float[] bp = PACKED_B.get();
+        if (bp.length < size) {
+            bp = new float[size];
+            PACKED_B.set(bp);
+        }
+        return bp;
     }
 
     /**

@@ -126,6 +126,35 @@ class Hdf5WriterTest {
     }
 
     @Test
+    void anAttributeJustUnderTheLimitBeforePaddingIsRefused() {
+        // 8 header + 16 name + 8 type + 24 space bytes, then the data: a message of 65,531 bytes
+        // pads to 65,536, one more than a message's 16-bit size can say.
+        Hdf5Writer w = new Hdf5Writer();
+        String name = "x".repeat(12);
+        List<String> values = new ArrayList<>();
+        values.add("y".repeat(65_531 - 8 - 16 - 8 - 24));
+        var e = assertThrows(IllegalArgumentException.class, () -> w.root().attribute(name, values));
+        assertTrue(e.getMessage().contains("takes 65531 bytes"), e.getMessage());
+    }
+
+    @Test
+    void keras2sChunkingRefusesANameNoChunkCanHold() {
+        Hdf5Writer w = new Hdf5Writer();
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> LegacyH5.strings(w.root(), "layer_names", List.of("z".repeat(70_000))));
+        assertTrue(e.getMessage().contains("70000 bytes"), e.getMessage());
+    }
+
+    @Test
+    void modelFileExtensionsAreFoundWhateverTheCase() {
+        assertEquals(".keras", ModelFiles.extension(Path.of("\u0130.keras")));
+        assertEquals(".H5", ModelFiles.extension(Path.of("model.H5")));
+        assertEquals(".hdf5", ModelFiles.extension(Path.of("m.hdf5")));
+        assertEquals(null, ModelFiles.extension(Path.of(".keras")));
+        assertEquals(null, ModelFiles.extension(Path.of("model.txt")));
+    }
+
+    @Test
     void aFailedWriteLeavesNothingBehind() throws IOException {
         Path target = dir.resolve("taken");
         Files.createDirectories(target.resolve("child"));
