@@ -87,11 +87,14 @@ public final class PeerBenchmark {
                 Runnable ourTrain = () -> ourTrainer.trainStep(x32, y32, List.of());
                 Runnable ourInfer32 = () -> ours.predict(x32);
                 Runnable ourInfer1 = () -> ours.predict(x1);
+                // Each run works on copies of the inputs owned by its own sub-manager: DJL attaches
+                // every intermediate array to its first operand's manager, so with the shared
+                // inputs all intermediates would pile up in the root manager until the end.
                 Runnable theirTrain = () -> {
                     try (NDManager m = root.newSubManager()) {
                         try (GradientCollector gc = trainer.newGradientCollector()) {
-                            NDList pred = trainer.forward(new NDList(tx32));
-                            NDArray loss = trainer.getLoss().evaluate(new NDList(ty), pred);
+                            NDList pred = trainer.forward(new NDList(local(tx32, m)));
+                            NDArray loss = trainer.getLoss().evaluate(new NDList(local(ty, m)), pred);
                             gc.backward(loss);
                             pred.attach(m);
                             loss.attach(m);
@@ -101,12 +104,12 @@ public final class PeerBenchmark {
                 };
                 Runnable theirInfer32 = () -> {
                     try (NDManager m = root.newSubManager()) {
-                        trainer.evaluate(new NDList(tx32)).attach(m);
+                        trainer.evaluate(new NDList(local(tx32, m))).attach(m);
                     }
                 };
                 Runnable theirInfer1 = () -> {
                     try (NDManager m = root.newSubManager()) {
-                        trainer.evaluate(new NDList(tx1)).attach(m);
+                        trainer.evaluate(new NDList(local(tx1, m))).attach(m);
                     }
                 };
                 Map<String, double[]> t = new LinkedHashMap<>();
@@ -138,6 +141,13 @@ public final class PeerBenchmark {
                 }
             }
         }
+    }
+
+    /** A copy of {@code x} owned by {@code m}, so that what is computed from it is freed with {@code m}. */
+    private static NDArray local(NDArray x, NDManager m) {
+        NDArray copy = x.duplicate();
+        copy.attach(m);
+        return copy;
     }
 
     /**
