@@ -62,9 +62,14 @@ public final class VectorKernels extends BlockedKernels {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!prepareOutput(m, n, k, c, cOff, ldc, accumulate)) {
+        if (m == 0 || n == 0) {
             return;
         }
+        if (k == 0) {
+            prepareOutput(m, n, k, c, cOff, ldc, accumulate);
+            return;
+        }
+        // Without accumulate, C is not zeroed first: the first depth slice stores its sums over it.
         int threads = KernelRegistry.threads();
         boolean parallel = threads > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
         int rowBlocks = (m + MC - 1) / MC;
@@ -90,7 +95,8 @@ public final class VectorKernels extends BlockedKernels {
         packing[0] = true;
         try {
             float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n, outer);
-            runTiles(parallel, rowBlocks, colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
+            runTiles(parallel, rowBlocks, colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc,
+                    accumulate);
         } finally {
             packing[0] = !outer;
         }
@@ -98,11 +104,11 @@ public final class VectorKernels extends BlockedKernels {
 
     private static void runTiles(boolean parallel, int rowBlocks, int colBlocks, int width, boolean transA, int m, int n,
                                  int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
-                                 float[] c, int cOff, int ldc) {
+                                 float[] c, int cOff, int ldc, boolean accumulate) {
         int tiles = rowBlocks * colBlocks;
         if (tiles == 1 || !parallel) {
             for (int t = 0; t < tiles; t++) {
-                tile(t / colBlocks, t % colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
+                tile(t / colBlocks, t % colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc, accumulate);
             }
             return;
         }
@@ -113,7 +119,7 @@ public final class VectorKernels extends BlockedKernels {
             tasks.add(new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    tile(rb, cb, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc);
+                    tile(rb, cb, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc, accumulate);
                 }
             });
         }
@@ -239,7 +245,7 @@ public final class VectorKernels extends BlockedKernels {
      */
     private static void tile(int rb, int cb, int width, boolean transA, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
-                             float[] c, int cOff, int ldc) {
+                             float[] c, int cOff, int ldc, boolean accumulate) {
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0];
         float[] tmp = buf[1];
@@ -252,6 +258,7 @@ public final class VectorKernels extends BlockedKernels {
         boolean direct = bp == null;
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
+            boolean load = accumulate || p0 > 0;
             packA(transA, a, aOff, lda, i0, mc, p0, kc, ap);
             for (int js = 0; js < nStrips; js++) {
                 int nr = Math.min(NR, nc - js * NR);
@@ -263,22 +270,22 @@ public final class VectorKernels extends BlockedKernels {
                     int ci = cOff + (i0 + is * MR) * ldc + j0 + js * NR;
                     if (mr == MR && nr == NR) {
                         if (direct) {
-                            microDirect(kc, ap, is * MR * kc, b, bd, ldb, c, ci, ldc);
+                            microDirect(kc, ap, is * MR * kc, b, bd, ldb, c, ci, ldc, load);
                         } else {
-                            micro(kc, ap, is * MR * kc, bp, bi, c, ci, ldc);
+                            micro(kc, ap, is * MR * kc, bp, bi, c, ci, ldc, load);
                         }
                         continue;
                     }
                     // Edge tile: computed whole in a scratch tile, only the valid part written back.
                     for (int r = 0; r < MR; r++) {
                         for (int j = 0; j < NR; j++) {
-                            tmp[r * NR + j] = r < mr && j < nr ? c[ci + r * ldc + j] : 0f;
+                            tmp[r * NR + j] = load && r < mr && j < nr ? c[ci + r * ldc + j] : 0f;
                         }
                     }
                     if (!direct) {
-                        micro(kc, ap, is * MR * kc, bp, bi, tmp, 0, NR);
+                        micro(kc, ap, is * MR * kc, bp, bi, tmp, 0, NR, true);
                     } else if (nr == NR) {
-                        microDirect(kc, ap, is * MR * kc, b, bd, ldb, tmp, 0, NR);
+                        microDirect(kc, ap, is * MR * kc, b, bd, ldb, tmp, 0, NR, true);
                     } else {
                         // A ragged last strip of an unpacked B: the same sums, element by element.
                         for (int r = 0; r < mr; r++) {
@@ -341,23 +348,24 @@ public final class VectorKernels extends BlockedKernels {
      * {@code C[MR x NR] += Ap[MR x kc] * Bp[kc x NR]}: Ap is a strip stored {@code [p][MR]}, Bp a
      * strip stored {@code [p][NR]}. Sixteen accumulators stay in registers for the whole loop.
      */
-    private static void micro(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, ci);
-        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
-        FloatVector c02 = FloatVector.fromArray(S, c, ci + 2 * L);
-        FloatVector c03 = FloatVector.fromArray(S, c, ci + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc);
-        FloatVector c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-        FloatVector c12 = FloatVector.fromArray(S, c, ci + ldc + 2 * L);
-        FloatVector c13 = FloatVector.fromArray(S, c, ci + ldc + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-        FloatVector c22 = FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L);
-        FloatVector c23 = FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-        FloatVector c32 = FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L);
-        FloatVector c33 = FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
+    private static void micro(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] c, int ci, int ldc,
+                              boolean load) {
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, ci) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, ci + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, ci + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = load ? FloatVector.fromArray(S, c, ci + 3 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, ci + ldc) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, ci + ldc + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, ci + ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c13 = load ? FloatVector.fromArray(S, c, ci + ldc + 3 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c23 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + L) : FloatVector.zero(S);
+        FloatVector c32 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c33 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L) : FloatVector.zero(S);
         int ai = aBase;
         int bi = bBase;
         for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
@@ -411,23 +419,23 @@ public final class VectorKernels extends BlockedKernels {
      * step than the packed kernel with its constant stride, hence two.)
      */
     private static void microDirect(int kc, float[] ap, int aBase, float[] bp, int bBase, int ldb,
-                                    float[] c, int ci, int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, ci);
-        FloatVector c01 = FloatVector.fromArray(S, c, ci + L);
-        FloatVector c02 = FloatVector.fromArray(S, c, ci + 2 * L);
-        FloatVector c03 = FloatVector.fromArray(S, c, ci + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, c, ci + ldc);
-        FloatVector c11 = FloatVector.fromArray(S, c, ci + ldc + L);
-        FloatVector c12 = FloatVector.fromArray(S, c, ci + ldc + 2 * L);
-        FloatVector c13 = FloatVector.fromArray(S, c, ci + ldc + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, c, ci + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, ci + 2 * ldc + L);
-        FloatVector c22 = FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L);
-        FloatVector c23 = FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, c, ci + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, ci + 3 * ldc + L);
-        FloatVector c32 = FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L);
-        FloatVector c33 = FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L);
+                                    float[] c, int ci, int ldc, boolean load) {
+        FloatVector c00 = load ? FloatVector.fromArray(S, c, ci) : FloatVector.zero(S);
+        FloatVector c01 = load ? FloatVector.fromArray(S, c, ci + L) : FloatVector.zero(S);
+        FloatVector c02 = load ? FloatVector.fromArray(S, c, ci + 2 * L) : FloatVector.zero(S);
+        FloatVector c03 = load ? FloatVector.fromArray(S, c, ci + 3 * L) : FloatVector.zero(S);
+        FloatVector c10 = load ? FloatVector.fromArray(S, c, ci + ldc) : FloatVector.zero(S);
+        FloatVector c11 = load ? FloatVector.fromArray(S, c, ci + ldc + L) : FloatVector.zero(S);
+        FloatVector c12 = load ? FloatVector.fromArray(S, c, ci + ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c13 = load ? FloatVector.fromArray(S, c, ci + ldc + 3 * L) : FloatVector.zero(S);
+        FloatVector c20 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc) : FloatVector.zero(S);
+        FloatVector c21 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + L) : FloatVector.zero(S);
+        FloatVector c22 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c23 = load ? FloatVector.fromArray(S, c, ci + 2 * ldc + 3 * L) : FloatVector.zero(S);
+        FloatVector c30 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc) : FloatVector.zero(S);
+        FloatVector c31 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + L) : FloatVector.zero(S);
+        FloatVector c32 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 2 * L) : FloatVector.zero(S);
+        FloatVector c33 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L) : FloatVector.zero(S);
         int ai = aBase;
         int bi = bBase;
         for (int p = 0; p < kc; p++, ai += MR, bi += ldb) {
