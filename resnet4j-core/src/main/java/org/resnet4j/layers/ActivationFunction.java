@@ -85,14 +85,14 @@ public enum ActivationFunction {
 
     /** {@code f(x)} as a new tensor; the last axis is the softmax axis. */
     public Tensor apply(Tensor x) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.uninitialized(x.shape());
         forward(x.data(), y.data(), x.size(), x.shape().dim(-1));
         return y;
     }
 
     /** {@code dL/dx} as a new tensor, from the forward output {@code y} and {@code dy}. */
     public Tensor gradient(Tensor y, Tensor dy) {
-        Tensor dx = Tensor.zeros(dy.shape());
+        Tensor dx = Tensor.uninitialized(dy.shape());
         backward(y.data(), dy.data(), dx.data(), dy.size(), dy.shape().dim(-1));
         return dx;
     }

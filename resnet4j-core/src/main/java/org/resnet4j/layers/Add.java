@@ -45,7 +45,7 @@ public final class Add extends Layer {
                         inputs.get(i).shape());
             }
         }
-        Tensor y = Tensor.zeros(first.shape());
+        Tensor y = Tensor.uninitialized(first.shape());
         Kernels k = Kernels.get();
         k.add(inputs.get(0).data(), inputs.get(1).data(), y.data(), y.size());
         for (int i = 2; i < inputs.size(); i++) {

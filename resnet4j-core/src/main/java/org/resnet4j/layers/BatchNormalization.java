@@ -149,7 +149,7 @@ public final class BatchNormalization extends SingleInputLayer {
             mul[c] = invStd[c] * (scale ? gamma.value().data()[c] : 1f);
             add[c] = (center ? beta.value().data()[c] : 0f) - mean[c] * mul[c];
         }
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.uninitialized(x.shape());
         k.channelAffine(x.data(), rows, channels, mul, add, y.data());
         ctx.save(x, mean, invStd, batchStats);
         return y;
@@ -179,7 +179,7 @@ public final class BatchNormalization extends SingleInputLayer {
                 g[c] += (float) sumDy[c];
             }
         }
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = Tensor.uninitialized(x.shape());
         k.batchNormBackwardInput(x.data(), dy.data(), rows, channels, mean, invStd,
                 scale ? gamma.value().data() : null, sumDy, sumDyXhat, batchStats, dx.data());
         return dx;

@@ -124,7 +124,8 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
         Conv2dGeometry g = geometry(x.shape());
-        Tensor y = Tensor.zeros(g.batch(), g.outH(), g.outW(), filters);
+        // Every kernel overwrites y (and dx below) entirely.
+        Tensor y = Tensor.uninitialized(Shape.of(g.batch(), g.outH(), g.outW(), filters));
         Kernels k = Kernels.get();
         k.conv2dForward(g, x.data(), kernel.value().data(), y.data());
         if (useBias) {
@@ -160,7 +161,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         if (!ctx.needsInputGradient(0)) {
             return null;
         }
-        Tensor dx = Tensor.zeros(x.shape());
+        Tensor dx = Tensor.uninitialized(x.shape());
         k.conv2dBackwardInput(g, grad, kernel.value().data(), dx.data());
         return dx;
     }

@@ -67,13 +67,22 @@ public final class ArrayPool {
 
     /** A zeroed array of {@code n} floats, recycled when one of that size is free. */
     public float[] take(int n) {
+        float[] a = takeUninitialized(n);
+        Arrays.fill(a, 0f);
+        return a;
+    }
+
+    /**
+     * An array of {@code n} floats with unspecified contents (a recycled one keeps its old
+     * values), for a caller that writes every element before reading any.
+     */
+    public float[] takeUninitialized(int n) {
         ArrayDeque<Entry> q = free.get(n);
         Entry e = q == null ? null : q.pollLast();
         if (e == null) {
             return new float[n];
         }
         pooled.remove(e.array());
-        Arrays.fill(e.array(), 0f);
         return e.array();
     }
 

@@ -29,6 +29,16 @@ public final class Tensor {
         return new Tensor(shape, pool != null && n >= ArrayPool.MIN_FLOATS ? pool.take(n) : new float[n]);
     }
 
+    /**
+     * A tensor whose values are unspecified, for a result the caller overwrites completely
+     * before anything reads it: with an active {@link ArrayPool} it skips zeroing a recycled array.
+     */
+    public static Tensor uninitialized(Shape shape) {
+        ArrayPool pool = ArrayPool.active();
+        int n = shape.size();
+        return new Tensor(shape, pool != null && n >= ArrayPool.MIN_FLOATS ? pool.takeUninitialized(n) : new float[n]);
+    }
+
     /** A tensor of zeros with the given dimensions. */
     public static Tensor zeros(int... dims) {
         return zeros(Shape.of(dims));
