@@ -1,0 +1,48 @@
+package org.resnet4j.layers;
+
+import java.util.List;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+
+/**
+ * A layer that applies one activation function element by element (softmax over the last
+ * axis): what {@link Activation} and {@link ReLU} share. They differ only in their Keras class
+ * and config.
+ */
+abstract class FunctionLayer extends SingleInputLayer implements ActivatedLayer {
+
+    private final ActivationFunction function;
+
+    FunctionLayer(ActivationFunction function, String name) {
+        super(name);
+        this.function = function;
+    }
+
+    @Override
+    public ActivationFunction activation() {
+        return function;
+    }
+
+    @Override
+    public List<Tensor> backwardFromPreActivation(Tensor dz, Context ctx) {
+        return List.of(dz);
+    }
+
+    @Override
+    public Shape computeOutputShape(Shape in) {
+        return in;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Context ctx, boolean training) {
+        Tensor y = function.apply(x);
+        ctx.save(y);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Context ctx) {
+        Tensor y = ctx.saved(0);
+        return function.gradient(y, dy);
+    }
+}
