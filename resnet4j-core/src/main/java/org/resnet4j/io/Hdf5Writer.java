@@ -442,25 +442,23 @@ public final class Hdf5Writer {
         b.put(body).position(b.position() + pad8(body.length) - body.length);
     }
 
+    /** Version 1 attribute messages: name, datatype and dataspace each padded to 8, then the data. */
     private void attributes(ByteBuffer m, List<Attr> attrs, long globalHeap) {
         for (Attr a : attrs) {
-            int start = m.position();
-            int size = a.messageSize();
-            m.putShort((short) 0x0C).putShort((short) pad8(size)).put((byte) 0).put(new byte[3]);
+            ByteBuffer body = le(a.messageSize());
             byte[] name = a.nameBytes();
-            m.put((byte) 1).put((byte) 0).putShort((short) name.length).putShort((short) a.type.length)
+            body.put((byte) 1).put((byte) 0).putShort((short) name.length).putShort((short) a.type.length)
                     .putShort((short) a.space.length);
-            m.put(name).position(m.position() + pad8(name.length) - name.length);
-            m.put(a.type).position(m.position() + pad8(a.type.length) - a.type.length);
-            m.put(a.space).position(m.position() + pad8(a.space.length) - a.space.length);
+            body.put(name).position(body.position() + pad8(name.length) - name.length);
+            body.put(a.type).position(body.position() + pad8(a.type.length) - a.type.length);
+            body.put(a.space).position(body.position() + pad8(a.space.length) - a.space.length);
             if (a.heapIndex > 0) {
-                m.putInt(a.heapLength).putLong(globalHeap).putInt(a.heapIndex);
+                body.putInt(a.heapLength).putLong(globalHeap).putInt(a.heapIndex);
             } else {
-                m.put(a.data);
+                body.put(a.data);
             }
-            m.position(start + 8 + pad8(size));
+            message(m, 0x0C, 0, body.array());
         }
-        m.position(m.capacity());
     }
 
     /** A symbol-table entry: name offset, object header, and for groups the cached B-tree and heap. */

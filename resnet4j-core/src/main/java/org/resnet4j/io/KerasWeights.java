@@ -62,16 +62,12 @@ public final class KerasWeights {
             }
         }
         if (optimizer != null && optimizer.iterations() > 0) {
-            Hdf5Writer.Group vars = root.group("optimizer/vars");
-            vars.dataset("0", optimizer.iterations());
-            vars.dataset("1", new float[] {(float) optimizer.learningRate()});
             List<Parameter> trainable = model.trainableWeights();
-            List<float[]> slots = optimizer.kerasSlotOrder(trainable);
-            for (int i = 0; i < slots.size(); i++) {
-                // Slot i belongs to the weight kerasSlotOwner names (weight-major or slot-major order).
-                Parameter owner = optimizer.kerasSlotOwner(trainable, i);
-                vars.dataset(Integer.toString(i + 2), slots.get(i), owner.value().shape().dims());
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < 2 + optimizer.kerasSlotOrder(trainable).size(); i++) {
+                names.add(Integer.toString(i));
             }
+            writeOptimizerVariables(root.group("optimizer/vars"), optimizer, trainable, names);
         }
         root.group("vars");
         try {
@@ -118,29 +114,68 @@ public final class KerasWeights {
         Group opt = group(h5, "optimizer/vars");
         if (optimizer != null && opt != null) {
             List<Parameter> trainable = model.trainableWeights();
-            List<float[]> slots = optimizer.kerasSlotOrder(trainable);
-            if (datasetCount(opt) != 2 + slots.size()) {
+            int count = 2 + optimizer.kerasSlotOrder(trainable).size();
+            if (datasetCount(opt) != count) {
                 throw new ModelFileException(what + ": the optimizer state has " + datasetCount(opt)
-                        + " variables; a " + optimizer.className() + " for this model has " + (2 + slots.size()));
+                        + " variables; a " + optimizer.className() + " for this model has " + count);
             }
-            if (!(opt.getChild("0") instanceof Dataset it) || !(it.getData() instanceof Number steps)
-                    || !(opt.getChild("1") instanceof Dataset lrSet) || !(lrSet.getData() instanceof Number lr)) {
-                throw new ModelFileException(what + ": optimizer/vars/0 and /1 must be the step count and the learning rate");
+            List<String> varNames = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                varNames.add(Integer.toString(i));
             }
-            optimizer.setIterations(steps.longValue());
-            optimizer.setLearningRate(lr.doubleValue());
-            for (int i = 0; i < slots.size(); i++) {
-                if (!(opt.getChild(Integer.toString(i + 2)) instanceof Dataset d)) {
-                    throw new ModelFileException(what + ": optimizer/vars/" + (i + 2) + " is missing");
-                }
-                // Check the declared size before reading, so a crafted file cannot make us allocate.
-                if (Shape.of(d.getDimensions()).size() != slots.get(i).length) {
-                    throw new ModelFileException(what + ": optimizer/vars/" + (i + 2) + " has shape "
-                            + Shape.of(d.getDimensions()) + "; expected " + slots.get(i).length + " values");
-                }
-                float[] values = floats(d);
-                System.arraycopy(values, 0, slots.get(i), 0, values.length);
+            readOptimizerVariables(opt, "optimizer/vars", varNames, optimizer, trainable, what);
+        }
+    }
+
+    /**
+     * Writes the optimizer's variables in Keras's order (the step count, the learning rate, then
+     * its state arrays as {@link Optimizer#kerasSlotOrder} lists them) as datasets of {@code g}
+     * named {@code names}.
+     */
+    static void writeOptimizerVariables(Hdf5Writer.Group g, Optimizer optimizer, List<Parameter> trainable,
+                                        List<String> names) {
+        g.dataset(names.get(0), optimizer.iterations());
+        g.dataset(names.get(1), new float[] {(float) optimizer.learningRate()});
+        List<float[]> slots = optimizer.kerasSlotOrder(trainable);
+        for (int i = 0; i < slots.size(); i++) {
+            // Slot i belongs to the weight kerasSlotOwner names (weight-major or slot-major order).
+            g.dataset(names.get(i + 2), slots.get(i), optimizer.kerasSlotOwner(trainable, i).value().shape().dims());
+        }
+    }
+
+    /**
+     * Restores the optimizer from the datasets {@code names} of {@code g}, in the order
+     * {@link #writeOptimizerVariables} writes them. Sizes are checked before anything is read, and
+     * everything is read before the optimizer changes. {@code where} names {@code g} in errors.
+     */
+    static void readOptimizerVariables(Group g, String where, List<String> names, Optimizer optimizer,
+                                       List<Parameter> trainable, String what) {
+        List<float[]> slots = optimizer.kerasSlotOrder(trainable);
+        List<Dataset> datasets = new ArrayList<>();
+        for (String name : names) {
+            if (!(node(g, name) instanceof Dataset d)) {
+                throw new ModelFileException(what + ": " + where + "/" + name + " is missing");
             }
+            datasets.add(d);
+        }
+        if (!(datasets.get(0).getData() instanceof Number steps) || !(datasets.get(1).getData() instanceof Number lr)) {
+            throw new ModelFileException(what + ": " + where + "/" + names.get(0) + " and " + names.get(1)
+                    + " must be the step count and the learning rate");
+        }
+        List<float[]> values = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            Dataset d = datasets.get(i + 2);
+            // The declared size first, so that a crafted file cannot make us allocate.
+            if (d.getSize() != slots.get(i).length) {
+                throw new ModelFileException(what + ": " + where + "/" + names.get(i + 2) + " has " + d.getSize()
+                        + " values; expected " + slots.get(i).length);
+            }
+            values.add(floats(d));
+        }
+        optimizer.setIterations(steps.longValue());
+        optimizer.setLearningRate(lr.doubleValue());
+        for (int i = 0; i < slots.size(); i++) {
+            System.arraycopy(values.get(i), 0, slots.get(i), 0, slots.get(i).length);
         }
     }
 
@@ -170,6 +205,15 @@ public final class KerasWeights {
             return f;
         }
         throw new ModelFileException(d.getPath() + ": expected float values; found " + flat.getClass().getSimpleName());
+    }
+
+    /** The node at {@code path} ({@code a/b/c}) below {@code root}, or {@code null}. */
+    static Node node(Group root, String path) {
+        Node n = root;
+        for (String part : path.split("/")) {
+            n = n instanceof Group g ? g.getChildren().get(part) : null;
+        }
+        return n;
     }
 
     static Group group(Group root, String path) {

@@ -85,14 +85,9 @@ public final class LegacyH5 {
         if (optimizer != null && optimizer.iterations() > 0) {
             List<Parameter> trainable = model.trainableWeights();
             List<String> paths = optimizer.kerasVariablePaths(trainable);
-            List<float[]> slots = optimizer.kerasSlotOrder(trainable);
             Hdf5Writer.Group g = root.group("optimizer_weights");
             strings(g, "weight_names", paths);
-            g.dataset(paths.get(0), optimizer.iterations());
-            g.dataset(paths.get(1), new float[] {(float) optimizer.learningRate()});
-            for (int i = 0; i < slots.size(); i++) {
-                g.dataset(paths.get(i + 2), slots.get(i), optimizer.kerasSlotOwner(trainable, i).value().shape().dims());
-            }
+            KerasWeights.writeOptimizerVariables(g, optimizer, trainable, paths);
         }
         try {
             w.write(file);
@@ -145,43 +140,10 @@ public final class LegacyH5 {
      */
     private static void readOptimizerState(Group g, Model model, Optimizer optimizer, String what) {
         List<Parameter> trainable = model.trainableWeights();
-        List<String> expected = optimizer.kerasVariablePaths(trainable);
         List<String> names = stringListAttribute(g, "weight_names");
-        if (!names.equals(expected)) {
-            return;
+        if (names.equals(optimizer.kerasVariablePaths(trainable))) {
+            KerasWeights.readOptimizerVariables(g, "optimizer_weights", names, optimizer, trainable, what);
         }
-        List<float[]> slots = optimizer.kerasSlotOrder(trainable);
-        Object steps = dataset(g, names.get(0), what).getData();
-        Object lr = dataset(g, names.get(1), what).getData();
-        if (!(steps instanceof Number s) || !(lr instanceof Number l)) {
-            throw new ModelFileException(what + ": optimizer_weights: " + names.get(0) + " and " + names.get(1)
-                    + " must be scalars");
-        }
-        List<float[]> values = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) {
-            Dataset d = dataset(g, names.get(i + 2), what);
-            if (d.getSize() != slots.get(i).length) {
-                throw new ModelFileException(what + ": optimizer_weights/" + names.get(i + 2) + " has "
-                        + d.getSize() + " values; expected " + slots.get(i).length);
-            }
-            values.add(KerasWeights.floats(d));
-        }
-        optimizer.setIterations(s.longValue());
-        optimizer.setLearningRate(l.doubleValue());
-        for (int i = 0; i < slots.size(); i++) {
-            System.arraycopy(values.get(i), 0, slots.get(i), 0, slots.get(i).length);
-        }
-    }
-
-    private static Dataset dataset(Group g, String path, String what) {
-        Node n = g;
-        for (String part : path.split("/")) {
-            n = n instanceof Group gg ? gg.getChildren().get(part) : null;
-        }
-        if (!(n instanceof Dataset d)) {
-            throw new ModelFileException(what + ": " + g.getPath() + path + " is missing");
-        }
-        return d;
     }
 
     /** Loads a legacy {@code .h5} Keras model. */
@@ -251,11 +213,7 @@ public final class LegacyH5 {
                 continue;
             }
             for (int i = 0; i < ws.size(); i++) {
-                Node d = g;
-                for (String part : weightNames.get(i).split("/")) {
-                    d = d instanceof Group gg ? gg.getChildren().get(part) : null;
-                }
-                if (!(d instanceof Dataset ds)) {
+                if (!(KerasWeights.node(g, weightNames.get(i)) instanceof Dataset ds)) {
                     problems.add(layer.name() + "/" + weightNames.get(i) + " is missing");
                     continue;
                 }

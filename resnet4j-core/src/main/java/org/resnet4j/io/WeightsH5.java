@@ -3,7 +3,6 @@ package org.resnet4j.io;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
-import io.jhdf.api.Node;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -96,12 +95,8 @@ public final class WeightsH5 {
                     continue;
                 }
                 for (int i = 0; i < names.size(); i++) {
-                    Node n = g;
-                    for (String part : names.get(i).split("/")) {
-                        n = n instanceof Group gg ? gg.getChildren().get(part) : null;
-                    }
                     Parameter p = l.weights().get(i);
-                    if (!(n instanceof Dataset d)) {
+                    if (!(KerasWeights.node(g, names.get(i)) instanceof Dataset d)) {
                         problems.add(l.name() + "/" + names.get(i) + " is missing");
                     } else if (!org.resnet4j.tensor.Shape.of(d.getDimensions()).equals(p.value().shape())) {
                         problems.add("layer '" + l.name() + "': " + names.get(i) + " is "
