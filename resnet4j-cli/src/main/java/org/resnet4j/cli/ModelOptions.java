@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The options that every command reading a saved model shares. */
 final class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A .keras model file.")
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "A Keras model file: .keras or legacy .h5.")
     Path model;
 
     @Option(names = "--preprocess", paramLabel = "MODE",

@@ -29,7 +29,7 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "6", description = "Number of classes. Default: ${DEFAULT-VALUE}.")
     int classes;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "Summarise a saved .keras model instead of building --arch.")
+    @Option(names = "--model", paramLabel = "FILE", description = "Summarise a saved Keras model (.keras or .h5) instead of building --arch.")
     java.nio.file.Path model;
 
     @Option(names = "--list-archs", description = "List the architectures --arch knows, and exit.")

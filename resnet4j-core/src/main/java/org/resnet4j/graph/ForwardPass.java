@@ -213,7 +213,7 @@ public final class ForwardPass {
             grads.put(t, g);
             return null;
         }
-        float[] sum = Tensor.zeros(g.shape()).data();
+        float[] sum = Tensor.uninitialized(g.shape()).data();
         float[] a = prev.data();
         float[] b = g.data();
         for (int i = 0; i < sum.length; i++) {
