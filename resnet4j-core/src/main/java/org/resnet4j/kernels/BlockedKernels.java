@@ -183,10 +183,18 @@ public class BlockedKernels extends ScalarKernels {
             int oh = (row % perImage) / g.outW();
             int ow = row % g.outW();
             int dst = row * cols;
+            int iw0 = ow * g.strideW() - g.padLeft();
+            // A kernel row that lies wholly inside the image is one run of kW * inC values.
+            boolean inside = iw0 >= 0 && iw0 + g.kW() <= g.inW();
             for (int kh = 0; kh < g.kH(); kh++) {
                 int ih = oh * g.strideH() - g.padTop() + kh;
+                if (inside && ih >= 0 && ih < g.inH()) {
+                    System.arraycopy(x, ((nb * g.inH() + ih) * g.inW() + iw0) * inC, col, dst, g.kW() * inC);
+                    dst += g.kW() * inC;
+                    continue;
+                }
                 for (int kw = 0; kw < g.kW(); kw++, dst += inC) {
-                    int iw = ow * g.strideW() - g.padLeft() + kw;
+                    int iw = iw0 + kw;
                     if (ih < 0 || ih >= g.inH() || iw < 0 || iw >= g.inW()) {
                         Arrays.fill(col, dst, dst + inC, 0f);
                     } else {
