@@ -41,6 +41,11 @@ public final class VectorKernels extends BlockedKernels {
     private static final int NC = 512 / NR * NR == 0 ? NR : 512 / NR * NR;
     /** Row blocks this short read B in place instead of packing it (see {@link #microDirect}). */
     private static final int DIRECT_B_MAX_ROWS = 32;
+    /** A C of at most this many elements with a depth of at least {@link #SPLIT_MIN_DEPTH} ... */
+    private static final long SPLIT_MAX_OUTPUT = 1L << 16;
+    /** ... is computed in depth chunks of at least half this, summed at the end (see {@link #depthChunk}). */
+    private static final int SPLIT_MIN_DEPTH = 4096;
+    private static final int SPLIT_MAX_CHUNKS = 8;
     /** Below this many multiply-adds a single task is cheaper than forking. */
     private static final long PARALLEL_THRESHOLD = 1L << 20;
 
@@ -74,6 +79,8 @@ public final class VectorKernels extends BlockedKernels {
         boolean parallel = threads > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
         int rowBlocks = (m + MC - 1) / MC;
         boolean direct = !transB && m <= DIRECT_B_MAX_ROWS;
+        int depth = depthChunk(m, n, k);
+        int chunks = (k + depth - 1) / depth;
         int nc = NC;
         if (direct) {
             // A small batch streams B from memory: one wide tile per thread reads long runs of
@@ -81,7 +88,7 @@ public final class VectorKernels extends BlockedKernels {
             nc = parallel ? Math.max(NR, (n + threads - 1) / threads + NR - 1) / NR * NR : n;
         } else {
             // Few rows leave too few tiles to share: narrow them, down to one strip.
-            while (parallel && nc > NR && rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
+            while (parallel && nc > NR && chunks * rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
                 nc = Math.max(NR, nc / 2 / NR * NR);
             }
         }
@@ -95,40 +102,94 @@ public final class VectorKernels extends BlockedKernels {
         packing[0] = true;
         try {
             float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n, outer);
-            runTiles(parallel, rowBlocks, colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc,
-                    accumulate);
+            float[][] partial = new float[chunks][];
+            for (int q = 1; q < partial.length; q++) {
+                partial[q] = new float[m * n];
+            }
+            runTiles(parallel, rowBlocks, colBlocks, width, depth, partial, transA, m, n, k, a, aOff, lda, b, bOff, ldb,
+                    bp, c, cOff, ldc, accumulate);
+            if (partial.length > 1) {
+                addPartials(partial, m, n, c, cOff, ldc);
+            }
         } finally {
             packing[0] = !outer;
         }
     }
 
-    private static void runTiles(boolean parallel, int rowBlocks, int colBlocks, int width, boolean transA, int m, int n,
-                                 int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
-                                 float[] c, int cOff, int ldc, boolean accumulate) {
-        int tiles = rowBlocks * colBlocks;
-        if (tiles == 1 || !parallel) {
-            for (int t = 0; t < tiles; t++) {
-                tile(t / colBlocks, t % colBlocks, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc, accumulate);
-            }
-            return;
+    /**
+     * The depth each task covers. A small C over a long depth (a weight gradient: few rows and
+     * columns, one depth per pixel of the batch) makes too few tiles to keep the threads busy, so
+     * its depth is cut into up to {@link #SPLIT_MAX_CHUNKS} chunks (multiples of {@code KC}) whose
+     * sums are added at the end. The cut depends on the shape alone, never on the thread count,
+     * so results stay the same for every thread count.
+     */
+    static int depthChunk(int m, int n, int k) {
+        if ((long) m * n > SPLIT_MAX_OUTPUT || k < SPLIT_MIN_DEPTH) {
+            return k;
         }
-        List<RecursiveAction> tasks = new ArrayList<>(tiles);
-        for (int t = 0; t < tiles; t++) {
-            int rb = t / colBlocks;
+        int chunks = Math.min(SPLIT_MAX_CHUNKS, k / (SPLIT_MIN_DEPTH / 2));
+        int per = (k + chunks - 1) / chunks;
+        return (per + KC - 1) / KC * KC;
+    }
+
+    /** {@code C += partial[1] + partial[2] + ...}, added in chunk order for every element. */
+    private static void addPartials(float[][] partial, int m, int n, float[] c, int cOff, int ldc) {
+        Parallel.forRange(m, (long) n * partial.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int ci = cOff + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    float v = c[ci + j];
+                    for (int q = 1; q < partial.length; q++) {
+                        v += partial[q][i * n + j];
+                    }
+                    c[ci + j] = v;
+                }
+            }
+        });
+    }
+
+    /**
+     * Runs every (depth chunk, row block, column block) tile: chunk 0 into C, chunk {@code q > 0}
+     * into {@code partial[q]} ({@code m x n}, overwritten).
+     */
+    private static void runTiles(boolean parallel, int rowBlocks, int colBlocks, int width, int depth, float[][] partial,
+                                 boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                                 int ldb, float[] bp, float[] c, int cOff, int ldc, boolean accumulate) {
+        int tiles = rowBlocks * colBlocks;
+        int tasks = tiles * partial.length;
+        List<RecursiveAction> list = new ArrayList<>(tasks);
+        for (int t = 0; t < tasks; t++) {
+            int q = t / tiles;
+            int rb = t % tiles / colBlocks;
             int cb = t % colBlocks;
-            tasks.add(new RecursiveAction() {
+            int pFrom = q * depth;
+            int pTo = Math.min(k, pFrom + depth);
+            RecursiveAction task = new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    tile(rb, cb, width, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc, accumulate);
+                    if (q == 0) {
+                        tile(rb, cb, width, pFrom, pTo, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc,
+                                accumulate);
+                    } else {
+                        tile(rb, cb, width, pFrom, pTo, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, partial[q], 0,
+                                n, false);
+                    }
+                }
+            };
+            if (tasks == 1 || !parallel) {
+                task.invoke();
+            } else {
+                list.add(task);
+            }
+        }
+        if (!list.isEmpty()) {
+            KernelRegistry.pool().invoke(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    ForkJoinTask.invokeAll(list);
                 }
             });
         }
-        KernelRegistry.pool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                ForkJoinTask.invokeAll(tasks);
-            }
-        });
     }
 
     // Element-wise work on vectors. Each result is the same single IEEE operation (or the same
@@ -240,10 +301,11 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * C tile (rb, cb), {@code width} columns wide, += op(A) * op(B), depth slice by depth slice;
+     * C tile (rb, cb), {@code width} columns wide, += op(A) * op(B) over depths
+     * {@code [pFrom, pTo)}, slice by slice;
      * B comes packed ({@link #packAllB}), or, when {@code bp} is null, is read in place.
      */
-    private static void tile(int rb, int cb, int width, boolean transA, int m, int n, int k,
+    private static void tile(int rb, int cb, int width, int pFrom, int pTo, boolean transA, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
                              float[] c, int cOff, int ldc, boolean accumulate) {
         float[][] buf = BUFFERS.get();
@@ -256,10 +318,14 @@ public final class VectorKernels extends BlockedKernels {
         int mStrips = (mc + MR - 1) / MR;
         int nStrips = (nc + NR - 1) / NR;
         boolean direct = bp == null;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
-            boolean load = accumulate || p0 > 0;
-            packA(transA, a, aOff, lda, i0, mc, p0, kc, ap);
+        int fullStrips = mc / MR;
+        for (int p0 = pFrom; p0 < pTo; p0 += KC) {
+            int kc = Math.min(KC, pTo - p0);
+            boolean load = accumulate || p0 > pFrom;
+            // A is read where it lies; only a ragged last strip of rows is packed (zero-padded).
+            if (fullStrips < mStrips) {
+                packA(transA, a, aOff, lda, i0 + fullStrips * MR, mc - fullStrips * MR, p0, kc, ap);
+            }
             for (int js = 0; js < nStrips; js++) {
                 int nr = Math.min(NR, nc - js * NR);
                 // Strip (j0 / NR + js) of the packed B holds all k depths, NR floats each.
@@ -268,11 +334,30 @@ public final class VectorKernels extends BlockedKernels {
                 for (int is = 0; is < mStrips; is++) {
                     int mr = Math.min(MR, mc - is * MR);
                     int ci = cOff + (i0 + is * MR) * ldc + j0 + js * NR;
+                    // Where the strip's A(r, p) lies: as[ai + r * ars + p * aps].
+                    float[] as = a;
+                    int ai;
+                    int ars;
+                    int aps;
+                    if (is == fullStrips) {
+                        as = ap;
+                        ai = 0;
+                        ars = 1;
+                        aps = MR;
+                    } else if (transA) {
+                        ai = aOff + p0 * lda + i0 + is * MR;
+                        ars = 1;
+                        aps = lda;
+                    } else {
+                        ai = aOff + (i0 + is * MR) * lda + p0;
+                        ars = lda;
+                        aps = 1;
+                    }
                     if (mr == MR && nr == NR) {
                         if (direct) {
-                            microDirect(kc, ap, is * MR * kc, b, bd, ldb, c, ci, ldc, load);
+                            microDirect(kc, as, ai, ars, aps, b, bd, ldb, c, ci, ldc, load);
                         } else {
-                            micro(kc, ap, is * MR * kc, bp, bi, c, ci, ldc, load);
+                            micro(kc, as, ai, ars, aps, bp, bi, c, ci, ldc, load);
                         }
                         continue;
                     }
@@ -283,16 +368,16 @@ public final class VectorKernels extends BlockedKernels {
                         }
                     }
                     if (!direct) {
-                        micro(kc, ap, is * MR * kc, bp, bi, tmp, 0, NR, true);
+                        micro(kc, as, ai, ars, aps, bp, bi, tmp, 0, NR, true);
                     } else if (nr == NR) {
-                        microDirect(kc, ap, is * MR * kc, b, bd, ldb, tmp, 0, NR, true);
+                        microDirect(kc, as, ai, ars, aps, b, bd, ldb, tmp, 0, NR, true);
                     } else {
                         // A ragged last strip of an unpacked B: the same sums, element by element.
                         for (int r = 0; r < mr; r++) {
                             for (int j = 0; j < nr; j++) {
                                 float acc = tmp[r * NR + j];
                                 for (int p = 0; p < kc; p++) {
-                                    acc = Math.fma(ap[is * MR * kc + p * MR + r], b[bd + p * ldb + j], acc);
+                                    acc = Math.fma(as[ai + r * ars + p * aps], b[bd + p * ldb + j], acc);
                                 }
                                 tmp[r * NR + j] = acc;
                             }
@@ -348,8 +433,8 @@ public final class VectorKernels extends BlockedKernels {
      * {@code C[MR x NR] += Ap[MR x kc] * Bp[kc x NR]}: Ap is a strip stored {@code [p][MR]}, Bp a
      * strip stored {@code [p][NR]}. Sixteen accumulators stay in registers for the whole loop.
      */
-    private static void micro(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] c, int ci, int ldc,
-                              boolean load) {
+    private static void micro(int kc, float[] ap, int aBase, int ars, int aps, float[] bp, int bBase,
+                              float[] c, int ci, int ldc, boolean load) {
         FloatVector c00 = load ? FloatVector.fromArray(S, c, ci) : FloatVector.zero(S);
         FloatVector c01 = load ? FloatVector.fromArray(S, c, ci + L) : FloatVector.zero(S);
         FloatVector c02 = load ? FloatVector.fromArray(S, c, ci + 2 * L) : FloatVector.zero(S);
@@ -368,7 +453,7 @@ public final class VectorKernels extends BlockedKernels {
         FloatVector c33 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L) : FloatVector.zero(S);
         int ai = aBase;
         int bi = bBase;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += aps, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -378,17 +463,17 @@ public final class VectorKernels extends BlockedKernels {
             c01 = a0.fma(b1, c01);
             c02 = a0.fma(b2, c02);
             c03 = a0.fma(b3, c03);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
             c12 = a1.fma(b2, c12);
             c13 = a1.fma(b3, c13);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
             c22 = a2.fma(b2, c22);
             c23 = a2.fma(b3, c23);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
             c32 = a3.fma(b2, c32);
@@ -418,8 +503,8 @@ public final class VectorKernels extends BlockedKernels {
      * (One kernel with the row stride as a parameter measured about 15% slower on the training
      * step than the packed kernel with its constant stride, hence two.)
      */
-    private static void microDirect(int kc, float[] ap, int aBase, float[] bp, int bBase, int ldb,
-                                    float[] c, int ci, int ldc, boolean load) {
+    private static void microDirect(int kc, float[] ap, int aBase, int ars, int aps, float[] bp, int bBase,
+                                    int ldb, float[] c, int ci, int ldc, boolean load) {
         FloatVector c00 = load ? FloatVector.fromArray(S, c, ci) : FloatVector.zero(S);
         FloatVector c01 = load ? FloatVector.fromArray(S, c, ci + L) : FloatVector.zero(S);
         FloatVector c02 = load ? FloatVector.fromArray(S, c, ci + 2 * L) : FloatVector.zero(S);
@@ -438,7 +523,7 @@ public final class VectorKernels extends BlockedKernels {
         FloatVector c33 = load ? FloatVector.fromArray(S, c, ci + 3 * ldc + 3 * L) : FloatVector.zero(S);
         int ai = aBase;
         int bi = bBase;
-        for (int p = 0; p < kc; p++, ai += MR, bi += ldb) {
+        for (int p = 0; p < kc; p++, ai += aps, bi += ldb) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -448,17 +533,17 @@ public final class VectorKernels extends BlockedKernels {
             c01 = a0.fma(b1, c01);
             c02 = a0.fma(b2, c02);
             c03 = a0.fma(b3, c03);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + ars]);
             c10 = a1.fma(b0, c10);
             c11 = a1.fma(b1, c11);
             c12 = a1.fma(b2, c12);
             c13 = a1.fma(b3, c13);
-            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2 * ars]);
             c20 = a2.fma(b0, c20);
             c21 = a2.fma(b1, c21);
             c22 = a2.fma(b2, c22);
             c23 = a2.fma(b3, c23);
-            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3 * ars]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
             c32 = a3.fma(b2, c32);

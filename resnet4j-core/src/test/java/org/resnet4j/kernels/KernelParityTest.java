@@ -63,6 +63,23 @@ abstract class KernelParityTest {
         }
     }
 
+    /**
+     * {@link #assertClose}, except that over long depths, where the oracle's own float rounding
+     * grows past that tolerance, a fast element may instead be at least as close as the oracle's
+     * to the double-precision result (a different summation order may round better).
+     */
+    static void assertCloseOrCloserToExact(String what, float[] expected, float[] actual, float[] exact) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i];
+            float a = actual[i];
+            boolean close = Math.abs(a - e) <= 1e-4 * (1 + Math.abs(e));
+            if (!close && !(Math.abs(a - exact[i]) <= Math.abs(e - exact[i]))) {
+                fail(what + ": element " + i + " differs: scalar " + e + ", fast " + a + ", exact " + exact[i]);
+            }
+        }
+    }
+
     static void assertBitIdentical(String what, float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length, what + ": length");
         for (int i = 0; i < expected.length; i++) {
@@ -74,7 +91,10 @@ abstract class KernelParityTest {
 
     // ---------------------------------------------------------------- GEMM
 
-    /** m, n, k: trivial, odd, crossing KC = 256 in k, crossing NC = 512 in n, and empty k. */
+    /**
+     * m, n, k: trivial, odd, crossing KC = 256 in k, crossing NC = 512 in n, empty k, and a small
+     * C over a long depth (computed in depth chunks that are summed at the end).
+     */
     static Stream<Arguments> gemmSizes() {
         return Stream.of(
                 Arguments.of(1, 1, 1),
@@ -87,6 +107,8 @@ abstract class KernelParityTest {
                 Arguments.of(6, 128, 100),
                 Arguments.of(30, 64, 70),
                 Arguments.of(300, 64, 257),
+                Arguments.of(37, 70, 5000),
+                Arguments.of(147, 64, 9000),
                 Arguments.of(5, 4, 0));
     }
 
@@ -112,6 +134,23 @@ abstract class KernelParityTest {
             float[] b = random(rnd, bOff + bRows * ldb + 3);
             float[] c = random(rnd, cOff + m * ldc + 3);
             return new GemmCase(transA, transB, m, n, k, accumulate, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        /** The result computed in double precision, rounded once. */
+        float[] exact() {
+            float[] out = c.clone();
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = accumulate ? out[cOff + i * ldc + j] : 0;
+                    for (int p = 0; p < k; p++) {
+                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                        sum += (double) av * bv;
+                    }
+                    out[cOff + i * ldc + j] = (float) sum;
+                }
+            }
+            return out;
         }
 
         float[] run(Kernels kernels) {
@@ -143,7 +182,7 @@ abstract class KernelParityTest {
                     GemmCase g = GemmCase.of(rnd, transA, transB, m, n, k, accumulate);
                     float[] expected = g.run(scalar);
                     float[] actual = g.run(blocked);
-                    assertClose(g.toString(), expected, actual);
+                    assertCloseOrCloserToExact(g.toString(), expected, actual, g.exact());
                     for (int i = 0; i < actual.length; i++) {
                         if (!g.inResult(i) && actual[i] != g.c()[i]) {
                             fail(g + ": wrote element " + i + " outside the result (" + g.c()[i] + " -> "
@@ -158,7 +197,8 @@ abstract class KernelParityTest {
     /** Sizes over the parallel threshold, so the row split really changes with the thread count. */
     @Test
     void gemmIsBitIdenticalForEveryThreadCount() {
-        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}, {4, 1030, 70}, {300, 130, 64}, {30, 640, 70}};
+        int[][] sizes = {{67, 129, 300}, {33, 600, 300}, {257, 64, 40}, {4, 1030, 70}, {300, 130, 64}, {30, 640, 70},
+            {37, 70, 5000}, {147, 64, 9000}};
         SplittableRandom rnd = new SplittableRandom(7);
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
@@ -200,6 +240,8 @@ abstract class KernelParityTest {
                 Arguments.of("3x3 valid", geometry(2, 5, 7, 2, 3, 3, 3, 1, 1, Padding.VALID)),
                 Arguments.of("7x7 stride 2 valid", geometry(1, 15, 13, 3, 7, 7, 8, 2, 2, Padding.VALID)),
                 Arguments.of("7x7 stride 2 same", geometry(2, 16, 16, 3, 7, 7, 4, 2, 2, Padding.SAME)),
+                Arguments.of("7x7 stride 2 valid, 4096 output pixels (weight gradient split along the depth)",
+                        geometry(16, 38, 38, 3, 7, 7, 16, 2, 2, Padding.VALID)),
                 Arguments.of("2x2 same (pads 0 before, 1 after)", geometry(2, 5, 7, 3, 2, 2, 2, 1, 1, Padding.SAME)),
                 Arguments.of("3x2 same", geometry(2, 5, 7, 3, 3, 2, 4, 1, 1, Padding.SAME)),
                 Arguments.of("3x2 valid strides (2, 1)", geometry(2, 5, 7, 4, 3, 2, 3, 2, 1, Padding.VALID)),
