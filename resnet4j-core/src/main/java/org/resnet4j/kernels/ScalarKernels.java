@@ -130,37 +130,43 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void maxPoolForward(Pool2dGeometry g, float[] x, float[] y, int[] argmax) {
-        int c = g.channels();
         for (int nb = 0; nb < g.batch(); nb++) {
             for (int oh = 0; oh < g.outH(); oh++) {
                 for (int ow = 0; ow < g.outW(); ow++) {
-                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
-                    for (int ch = 0; ch < c; ch++) {
-                        float best = Float.NEGATIVE_INFINITY;
-                        int bestAt = -1;
-                        for (int ph = 0; ph < g.poolH(); ph++) {
-                            int ih = oh * g.strideH() - g.padTop() + ph;
-                            if (ih < 0 || ih >= g.inH()) {
-                                continue;
-                            }
-                            for (int pw = 0; pw < g.poolW(); pw++) {
-                                int iw = ow * g.strideW() - g.padLeft() + pw;
-                                if (iw < 0 || iw >= g.inW()) {
-                                    continue;
-                                }
-                                int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
-                                // Strictly greater: the first maximum wins ties, as TensorFlow does.
-                                if (bestAt < 0 || x[xi] > best) {
-                                    best = x[xi];
-                                    bestAt = xi;
-                                }
-                            }
-                        }
-                        y[yBase + ch] = best;
-                        argmax[yBase + ch] = bestAt;
+                    maxPoolPixel(g, x, y, argmax, nb, oh, ow, 0, g.channels());
+                }
+            }
+        }
+    }
+
+    /** Max pooling of output pixel (nb, oh, ow), channels {@code [chFrom, chTo)}. */
+    static void maxPoolPixel(Pool2dGeometry g, float[] x, float[] y, int[] argmax, int nb, int oh, int ow,
+                             int chFrom, int chTo) {
+        int c = g.channels();
+        int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
+        for (int ch = chFrom; ch < chTo; ch++) {
+            float best = Float.NEGATIVE_INFINITY;
+            int bestAt = -1;
+            for (int ph = 0; ph < g.poolH(); ph++) {
+                int ih = oh * g.strideH() - g.padTop() + ph;
+                if (ih < 0 || ih >= g.inH()) {
+                    continue;
+                }
+                for (int pw = 0; pw < g.poolW(); pw++) {
+                    int iw = ow * g.strideW() - g.padLeft() + pw;
+                    if (iw < 0 || iw >= g.inW()) {
+                        continue;
+                    }
+                    int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
+                    // Strictly greater: the first maximum wins ties, as TensorFlow does.
+                    if (bestAt < 0 || x[xi] > best) {
+                        best = x[xi];
+                        bestAt = xi;
                     }
                 }
             }
+            y[yBase + ch] = best;
+            argmax[yBase + ch] = bestAt;
         }
     }
 

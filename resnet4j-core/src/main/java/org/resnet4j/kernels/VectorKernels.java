@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,6 +36,8 @@ public final class VectorKernels extends BlockedKernels {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Integers with as many lanes as {@link #S}: argmax indices beside pooled values. */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     private static final int MR = 4;
     private static final int NR = 4 * L;
     private static final int KC = 256;
@@ -295,6 +299,49 @@ public final class VectorKernels extends BlockedKernels {
                         float xhat = (x[base + ch] - mean[ch]) * invStd[ch];
                         dx[base + ch] = k[ch] * (dy[base + ch] - meanDy[ch] - xhat * meanDyXhat[ch]);
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * Vectors across channels; output rows are split over the threads. Each window is visited in
+     * the reference's order, and a value replaces the best only when strictly greater, so values
+     * and argmax are the reference's, NaN included.
+     */
+    @Override
+    public void maxPoolForward(Pool2dGeometry g, float[] x, float[] y, int[] argmax) {
+        int c = g.channels();
+        int vc = S.loopBound(c);
+        Parallel.forRange(g.batch() * g.outH(), (long) g.outW() * c * g.poolH() * g.poolW(), (from, to) -> {
+            IntVector iota = IntVector.zero(I).addIndex(1);
+            for (int row = from; row < to; row++) {
+                int nb = row / g.outH();
+                int oh = row % g.outH();
+                int h0 = Math.max(0, oh * g.strideH() - g.padTop());
+                int h1 = Math.min(g.inH(), oh * g.strideH() - g.padTop() + g.poolH());
+                for (int ow = 0; ow < g.outW(); ow++) {
+                    int w0 = Math.max(0, ow * g.strideW() - g.padLeft());
+                    int w1 = Math.min(g.inW(), ow * g.strideW() - g.padLeft() + g.poolW());
+                    int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
+                    int ch = 0;
+                    for (; h0 < h1 && w0 < w1 && ch < vc; ch += L) {
+                        int first = ((nb * g.inH() + h0) * g.inW() + w0) * c + ch;
+                        FloatVector best = FloatVector.fromArray(S, x, first);
+                        IntVector at = iota.add(first);
+                        for (int ih = h0; ih < h1; ih++) {
+                            for (int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                                int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
+                                FloatVector v = FloatVector.fromArray(S, x, xi);
+                                VectorMask<Float> greater = v.compare(VectorOperators.GT, best);
+                                best = best.blend(v, greater);
+                                at = at.blend(iota.add(xi), greater.cast(I));
+                            }
+                        }
+                        best.intoArray(y, yBase + ch);
+                        at.intoArray(argmax, yBase + ch);
+                    }
+                    ScalarKernels.maxPoolPixel(g, x, y, argmax, nb, oh, ow, ch, c);
                 }
             }
         });

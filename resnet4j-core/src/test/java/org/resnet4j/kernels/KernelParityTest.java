@@ -352,7 +352,34 @@ abstract class KernelParityTest {
                 Arguments.of("3x3 stride 2 valid", pool(2, 7, 7, 4, 3, 3, 2, 2, Padding.VALID)),
                 Arguments.of("3x3 stride 2 same", pool(2, 5, 7, 3, 3, 3, 2, 2, Padding.SAME)),
                 Arguments.of("2x2 stride 1 same", pool(1, 4, 5, 2, 2, 2, 1, 1, Padding.SAME)),
-                Arguments.of("3x2 strides (1, 2) same", pool(2, 5, 6, 3, 3, 2, 1, 2, Padding.SAME)));
+                Arguments.of("3x2 strides (1, 2) same", pool(2, 5, 6, 3, 3, 2, 1, 2, Padding.SAME)),
+                Arguments.of("3x3 stride 2 valid, 37 channels (vectors and a tail)",
+                        pool(2, 9, 9, 37, 3, 3, 2, 2, Padding.VALID)),
+                Arguments.of("3x3 stride 2 same, 64 channels, over the parallel threshold",
+                        pool(4, 16, 16, 64, 3, 3, 2, 2, Padding.SAME)));
+    }
+
+    /** Ties go to the first maximum and NaN never wins after the first position, as in the oracle. */
+    @Test
+    void maxPoolTiesAndNaNFollowTheOracle() {
+        Pool2dGeometry g = pool(4, 16, 16, 40, 3, 3, 2, 2, Padding.SAME);
+        float[] values = {1f, 1f, 0f, -0f, Float.NaN, Float.NEGATIVE_INFINITY, 2f};
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] x = new float[g.inputSize()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = values[rnd.nextInt(values.length)];
+        }
+        float[] yS = new float[g.outputSize()];
+        int[] argS = new int[g.outputSize()];
+        scalar.maxPoolForward(g, x, yS, argS);
+        for (int t : new int[] {1, 2, 3}) {
+            KernelRegistry.setThreads(t);
+            float[] yB = new float[g.outputSize()];
+            int[] argB = new int[g.outputSize()];
+            blocked.maxPoolForward(g, x, yB, argB);
+            assertBitIdentical("max pool with ties and NaN, " + t + " threads", yS, yB);
+            assertArrayEquals(argS, argB, "argmax with ties and NaN, " + t + " threads");
+        }
     }
 
     @ParameterizedTest(name = "pooling {0}")
