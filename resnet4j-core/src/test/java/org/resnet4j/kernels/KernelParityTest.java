@@ -427,6 +427,8 @@ abstract class KernelParityTest {
         int n = rows * channels;
         float[] x = random(rnd, n);
         float[] y = random(rnd, n);
+        float[] finiteX = x.clone();
+        float[] finiteY = y.clone();
         // The values ReLU must treat exactly as the reference: NaN passes, -0 and 0 stay.
         float[] specials = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE};
         for (int i = 0; i < 600; i++) {
@@ -470,6 +472,20 @@ abstract class KernelParityTest {
                 scalar.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, want);
                 blocked.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, got);
                 assertBitIdentical("batchNormBackwardInput training=" + training + t, want, got);
+            }
+            // Sums over finite values (the specials above make every channel's sum NaN), and
+            // over the specials.
+            for (float[][] xy : new float[][][] {{finiteX, finiteY}, {x, y}}) {
+                double[][] sums = new double[4][channels + 3];
+                scalar.batchNormGradSums(xy[0], xy[1], rows, channels, mean, invStd, sums[0], sums[1]);
+                blocked.batchNormGradSums(xy[0], xy[1], rows, channels, mean, invStd, sums[2], sums[3]);
+                for (int c = 0; c < channels; c++) {
+                    // Equal values, -0 apart from 0; any NaN equals any NaN (a NaN's payload may differ).
+                    if (Double.compare(sums[0][c], sums[2][c]) != 0 || Double.compare(sums[1][c], sums[3][c]) != 0) {
+                        fail("batchNormGradSums channel " + c + t + ": " + sums[0][c] + ", " + sums[1][c] + " vs "
+                                + sums[2][c] + ", " + sums[3][c]);
+                    }
+                }
             }
         }
         KernelRegistry.setThreads(Runtime.getRuntime().availableProcessors());
