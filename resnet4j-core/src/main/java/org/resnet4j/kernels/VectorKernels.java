@@ -16,22 +16,25 @@ import jdk.incubator.vector.VectorSpecies;
  * Kernels whose GEMM runs on the Vector API ({@code jdk.incubator.vector}); convolution reaches
  * it through {@link BlockedKernels}' im2col and pointwise paths.
  *
- * <p>The GEMM follows the Goto/BLIS layout. All of op(B) is first packed, once, into
+ * <p>The GEMM follows the Goto/BLIS layout for B. All of op(B) is first packed, once, into
  * {@code NR}-column strips holding every depth (packing also absorbs any transposition; the
  * strips are packed in parallel). C is then cut into {@code MC x NC} tiles, one task each,
  * spread over the kernel threads; when that leaves fewer than two tiles per thread (a small
  * batch: few rows against a large weight matrix), the tiles are narrowed, down to {@code NR}.
- * A task walks the depth in {@code KC} slices: it packs its {@code MC x KC} block of A into
- * {@code MR}-row strips, then runs a register-blocked micro-kernel over every
- * {@code MR x NR} tile: {@code MR = 4} rows times {@code NR = 4} vectors keep 16 accumulators
- * in registers (of 32 on AVX-512, 16 on AVX2 with 8-float vectors: then {@code NR} is 32),
- * each iteration loading 4 vectors of B and broadcasting 4 values of A into 16 fused
- * multiply-adds. Edge tiles are computed whole on zero-padded strips and only their valid part
- * written back. With at most {@link #DIRECT_B_MAX_ROWS} rows, B is not packed at all but read
- * where it lies (packing would cost as much as using it).
+ * A task walks the depth in {@code KC} slices and runs a register-blocked micro-kernel over
+ * every {@code MR x NR} tile: {@code MR = 4} rows times {@code NR = 4} vectors keep 16
+ * accumulators in registers (of 32 on AVX-512, 16 on AVX2 with 8-float vectors: then
+ * {@code NR} is 32), each iteration loading 4 vectors of B and broadcasting 4 values of A into
+ * 16 fused multiply-adds. A is read where it lies, through a row and a depth stride (so op(A)
+ * may be A or its transpose): packing it cost a quarter of the GEMM on the network's narrow
+ * layers, which use each value of A only once or twice. Only a ragged last strip of rows is
+ * packed, zero-padded; edge tiles are computed whole and only their valid part written back.
+ * With at most {@link #DIRECT_B_MAX_ROWS} rows, B is not packed at all but read where it lies
+ * (packing would cost as much as using it). A small C over a long depth (a weight gradient) is
+ * computed in depth chunks that are summed at the end ({@link #depthChunk}).
  *
- * <p>Each element of C is accumulated over the depth in one fixed order, so results do not
- * depend on the thread count.
+ * <p>Each element of C is accumulated over the depth in an order fixed by the shape alone, so
+ * results do not depend on the thread count.
  */
 public final class VectorKernels extends BlockedKernels {
 
@@ -48,7 +51,7 @@ public final class VectorKernels extends BlockedKernels {
     private static final int MC = 128;
     private static final int NC = 512 / NR * NR == 0 ? NR : 512 / NR * NR;
     /** Row blocks this short read B in place instead of packing it (see {@link #microDirect}). */
-    private static final int DIRECT_B_MAX_ROWS = 32;
+    private static final int DIRECT_B_MAX_ROWS = 64;
     /** A C of at most this many elements with a depth of at least {@link #SPLIT_MIN_DEPTH} ... */
     private static final long SPLIT_MAX_OUTPUT = 1L << 16;
     /** ... is computed in depth chunks of at least half this, summed at the end (see {@link #depthChunk}). */
