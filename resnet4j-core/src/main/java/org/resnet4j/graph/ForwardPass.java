@@ -5,8 +5,10 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.Context;
+import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Node;
 import org.resnet4j.layers.SymbolicTensor;
 import org.resnet4j.tensor.ArrayPool;
@@ -65,7 +67,7 @@ public final class ForwardPass {
      * weight's gradient, and returns one gradient per model input. Can run once per pass.
      */
     public List<Tensor> backward(List<Tensor> outputGrads) {
-        return backward(outputGrads, false, true);
+        return backward(outputGrads, false, true, null);
     }
 
     /**
@@ -74,7 +76,17 @@ public final class ForwardPass {
      * (the first convolution's input, a frozen base), which saves that work.
      */
     public void backwardToWeights(Tensor dy) {
-        backward(List.of(dy), false, false);
+        backward(List.of(dy), false, false, null);
+    }
+
+    /**
+     * {@link #backwardToWeights}, calling {@code layerDone} for each layer as soon as the last
+     * of its nodes has run backward: its weights' gradients are then complete, and nothing
+     * later in the run reads its weights, so they may be updated at once (see
+     * {@code Trainer.trainStep}). Every layer of the model is reported once.
+     */
+    public void backwardToWeights(Tensor dy, Consumer<Layer> layerDone) {
+        backward(List.of(dy), false, false, layerDone);
     }
 
     /**
@@ -83,12 +95,17 @@ public final class ForwardPass {
      * softmax in closed form. The output layer must be an {@link ActivatedLayer}.
      */
     public Tensor backwardFromPreActivation(Tensor dz) {
-        return backward(List.of(dz), true, true).get(0);
+        return backward(List.of(dz), true, true, null).get(0);
     }
 
     /** {@link #backwardFromPreActivation}, into the weights' gradients only (see {@link #backwardToWeights}). */
     public void backwardFromPreActivationToWeights(Tensor dz) {
-        backward(List.of(dz), true, false);
+        backward(List.of(dz), true, false, null);
+    }
+
+    /** {@link #backwardFromPreActivationToWeights}, reporting finished layers as {@link #backwardToWeights(Tensor, Consumer)} does. */
+    public void backwardFromPreActivationToWeights(Tensor dz, Consumer<Layer> layerDone) {
+        backward(List.of(dz), true, false, layerDone);
     }
 
     /**
@@ -112,7 +129,8 @@ public final class ForwardPass {
         return need;
     }
 
-    private List<Tensor> backward(List<Tensor> outputGrads, boolean preActivation, boolean inputGradients) {
+    private List<Tensor> backward(List<Tensor> outputGrads, boolean preActivation, boolean inputGradients,
+                                  Consumer<Layer> layerDone) {
         if (preActivation) {
             for (SymbolicTensor out : model.outputs()) {
                 if (!(out.node().layer() instanceof ActivatedLayer)) {
@@ -146,9 +164,20 @@ public final class ForwardPass {
         foreign.addAll(values.values());
         List<Node> order = model.nodes();
         pool = model.pool();
+        // Nodes left to run backward, per layer (a shared layer has several).
+        Map<Layer, Integer> nodesLeft = new IdentityHashMap<>();
+        if (layerDone != null) {
+            for (Node node : order) {
+                nodesLeft.merge(node.layer(), 1, Integer::sum);
+            }
+        }
         try (ArrayPool.Scope scope = pool.activate()) {
             for (int i = order.size() - 1; i >= 0; i--) {
-                backwardNode(order.get(i), grads, need, preActivation, foreign);
+                Node node = order.get(i);
+                backwardNode(node, grads, need, preActivation, foreign);
+                if (layerDone != null && nodesLeft.merge(node.layer(), -1, Integer::sum) == 0) {
+                    layerDone.accept(node.layer());
+                }
             }
         }
         List<Tensor> result = new ArrayList<>();

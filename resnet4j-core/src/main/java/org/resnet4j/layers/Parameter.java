@@ -1,24 +1,28 @@
 package org.resnet4j.layers;
 
+import org.resnet4j.tensor.ArrayPool;
 import org.resnet4j.tensor.Tensor;
 
 /**
  * A layer weight: its value and, when it is learned by gradient descent, its gradient.
  * Non-trainable weights (BatchNormalization's moving statistics) carry no gradient.
- * Layers add into {@link #grad()}; only an optimizer step zeroes it.
+ * Layers add into {@link #grad()}; an optimizer step consumes it. Within a model's runs the
+ * gradient's array exists only from the first {@link #grad()} of a step until the step has
+ * used it ({@link #releaseGrad}), so that a model's gradients need not all be held at once.
  */
 public final class Parameter {
 
     private final Layer owner;
     private final String name;
     private final Tensor value;
-    private final Tensor grad;
+    private final boolean learnable;
+    private Tensor grad;
 
     Parameter(Layer owner, String name, Tensor value, boolean trainable) {
         this.owner = owner;
         this.name = name;
         this.value = value;
-        this.grad = trainable ? Tensor.zeros(value.shape()) : null;
+        this.learnable = trainable;
     }
 
     /** Keras's weight name: {@code kernel}, {@code bias}, {@code gamma}, {@code moving_mean}, ... */
@@ -39,14 +43,20 @@ public final class Parameter {
         return value;
     }
 
-    /** The gradient accumulator, or {@code null} for a weight that is never trained. */
+    /**
+     * The gradient accumulator (zeros when nothing has been added since the last step), or
+     * {@code null} for a weight that is never trained.
+     */
     public Tensor grad() {
+        if (grad == null && learnable) {
+            grad = Tensor.zeros(value.shape());
+        }
         return grad;
     }
 
     /** True when the weight was created trainable and its layer is not frozen. */
     public boolean isTrainable() {
-        return grad != null && owner.isTrainable();
+        return learnable && owner.isTrainable();
     }
 
     /** True when backward should accumulate into {@link #grad()}. */
@@ -59,6 +69,21 @@ public final class Parameter {
         if (grad != null) {
             java.util.Arrays.fill(grad.data(), 0f);
         }
+    }
+
+    /**
+     * Once a step has used the gradient: while a model's {@link ArrayPool} is active (inside its
+     * runs), gives the array back to it for the next tensor of that size, and the next
+     * {@link #grad()} starts from zeros in another array; otherwise zeroes it in place.
+     */
+    public void releaseGrad() {
+        ArrayPool pool = ArrayPool.active();
+        if (grad == null || pool == null) {
+            zeroGrad();
+            return;
+        }
+        pool.give(grad.data());
+        grad = null;
     }
 
     /** Copies {@code values} into this weight, checking the shape. */

@@ -8,7 +8,10 @@ import org.resnet4j.layers.Parameter;
 
 /**
  * Updates weights from their gradients, Keras's optimizers. {@link #apply} takes one step over
- * the given weights and then zeroes their gradients: the only place gradients are zeroed.
+ * the given weights and then lets their gradients go (they start again from zeros). A step
+ * may also be taken layer by layer: {@link #beginStep()}, then {@link #update} for each group
+ * of weights whose gradients are complete; every update reads only its own weight's gradient
+ * and state, so the result is the same.
  *
  * <p>Per-weight state (moments, velocities) is created on a weight's first step, in float32,
  * and can be read and restored ({@link #slots}) so that training resumes where it stopped.
@@ -59,16 +62,32 @@ public abstract class Optimizer {
      */
     protected abstract void update(float[] w, float[] g, float[][] slots, long step);
 
-    /** One step over every trainable weight among {@code params}, then zeroes their gradients. */
+    /** One step over every trainable weight among {@code params}, then lets their gradients go. */
     public void apply(List<Parameter> params) {
+        beginStep();
+        update(params);
+    }
+
+    /** Starts a step: counts it ({@link #iterations()}), as Keras does once per batch. */
+    public void beginStep() {
         iterations++;
+    }
+
+    /**
+     * Updates every trainable weight among {@code params} within the step begun by
+     * {@link #beginStep()}, then lets their gradients go.
+     */
+    public void update(List<Parameter> params) {
+        if (iterations == 0) {
+            throw new IllegalStateException(className() + ": update before beginStep");
+        }
         for (Parameter p : params) {
             if (!p.isTrainable()) {
                 continue;
             }
             float[][] slots = state.computeIfAbsent(p, k -> newSlots(k.value().size()));
             update(p.value().data(), p.grad().data(), slots, iterations);
-            p.zeroGrad();
+            p.releaseGrad();
         }
     }
 

@@ -1,9 +1,13 @@
 package org.resnet4j.train;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.resnet4j.data.Batches;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.graph.ForwardPass;
@@ -189,15 +193,26 @@ public final class Trainer {
         Tensor p = pass.output();
         double value = loss.value(p, y) + regularizationLoss();
         Tensor dz = softmaxShortcut ? loss.softmaxLogitsGradient(p, y) : null;
+        // Each layer is updated as soon as backward has finished with it, and its gradients are
+        // let go: the model's gradients are never all held at once. The updates are those of
+        // backward-then-apply, bit for bit (each reads only its own weight's gradient).
+        optimizer.beginStep();
+        Set<Layer> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        Consumer<Layer> update = l -> {
+            l.addRegularizationGradients();
+            optimizer.update(l.weights());
+            done.add(l);
+        };
         if (dz != null) {
-            pass.backwardFromPreActivationToWeights(dz);
+            pass.backwardFromPreActivationToWeights(dz, update);
         } else {
-            pass.backwardToWeights(loss.gradient(p, y));
+            pass.backwardToWeights(loss.gradient(p, y), update);
         }
         for (Layer l : model.layers()) {
-            l.addRegularizationGradients();
+            if (!done.contains(l)) {
+                update.accept(l);
+            }
         }
-        optimizer.apply(model.trainableWeights());
         for (Metric m : metrics) {
             m.update(p, y);
         }
