@@ -61,7 +61,7 @@ public final class VectorKernels extends BlockedKernels {
     private static final long PARALLEL_THRESHOLD = 1L << 20;
 
     private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MC * KC], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[MR * KC], new float[MR * NR]});
     /** The packed B of the GEMM a thread is running (grows to the largest B it has packed). */
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     /** The largest packed B a thread keeps between GEMMs (16 MiB). */
@@ -522,7 +522,8 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * {@code C[MR x NR] += Ap[MR x kc] * Bp[kc x NR]}: Ap is a strip stored {@code [p][MR]}, Bp a
+     * {@code C[MR x NR] += A[MR x kc] * Bp[kc x NR]}: A's element (r, p) is
+     * {@code ap[aBase + r * ars + p * aps]} (in place, either way round, or a packed strip), Bp a
      * strip stored {@code [p][NR]}. Sixteen accumulators stay in registers for the whole loop.
      */
     private static void micro(int kc, float[] ap, int aBase, int ars, int aps, float[] bp, int bBase,
@@ -592,8 +593,9 @@ public final class VectorKernels extends BlockedKernels {
     /**
      * {@link #micro} reading B unpacked: row {@code p} of the strip starts at
      * {@code bBase + p * ldb}. The same operations in the same order, so the same results.
-     * (One kernel with the row stride as a parameter measured about 15% slower on the training
-     * step than the packed kernel with its constant stride, hence two.)
+     * (One kernel with B's row stride as a parameter measured about 15% slower on the training
+     * step than the packed kernel with its constant stride, hence two. A's strides are
+     * parameters of both.)
      */
     private static void microDirect(int kc, float[] ap, int aBase, int ars, int aps, float[] bp, int bBase,
                                     int ldb, float[] c, int ci, int ldc, boolean load) {

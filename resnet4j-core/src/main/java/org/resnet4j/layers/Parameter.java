@@ -6,9 +6,12 @@ import org.resnet4j.tensor.Tensor;
 /**
  * A layer weight: its value and, when it is learned by gradient descent, its gradient.
  * Non-trainable weights (BatchNormalization's moving statistics) carry no gradient.
- * Layers add into {@link #grad()}; an optimizer step consumes it. Within a model's runs the
- * gradient's array exists only from the first {@link #grad()} of a step until the step has
- * used it ({@link #releaseGrad}), so that a model's gradients need not all be held at once.
+ * Layers add into {@link #grad()}; an optimizer step consumes it and leaves it reading zeros.
+ * Inside a model's runs (a training step of {@code Trainer}) a large gradient's array exists
+ * only from the first {@link #grad()} of the step until the step has used it, and then serves
+ * other tensors, so that a model's gradients need not all be held at once: fetch
+ * {@link #grad()} again after each step rather than keeping the tensor. Outside them, the
+ * array is kept and zeroed in place.
  */
 public final class Parameter {
 
@@ -73,12 +76,12 @@ public final class Parameter {
 
     /**
      * Once a step has used the gradient: while a model's {@link ArrayPool} is active (inside its
-     * runs), gives the array back to it for the next tensor of that size, and the next
-     * {@link #grad()} starts from zeros in another array; otherwise zeroes it in place.
+     * runs), gives an array the pool takes back to it for the next tensor of that size, and the
+     * next {@link #grad()} starts from zeros in another array; otherwise zeroes it in place.
      */
     public void releaseGrad() {
         ArrayPool pool = ArrayPool.active();
-        if (grad == null || pool == null) {
+        if (grad == null || pool == null || grad.size() < ArrayPool.MIN_FLOATS) {
             zeroGrad();
             return;
         }

@@ -10,8 +10,8 @@ import org.resnet4j.layers.Parameter;
  * Updates weights from their gradients, Keras's optimizers. {@link #apply} takes one step over
  * the given weights and then lets their gradients go (they start again from zeros). A step
  * may also be taken layer by layer: {@link #beginStep()}, then {@link #update} for each group
- * of weights whose gradients are complete; every update reads only its own weight's gradient
- * and state, so the result is the same.
+ * of weights whose gradients are complete, then {@link #endStep()}; every update reads only its
+ * own weight's gradient and state, so the result is the same.
  *
  * <p>Per-weight state (moments, velocities) is created on a weight's first step, in float32,
  * and can be read and restored ({@link #slots}) so that training resumes where it stopped.
@@ -20,6 +20,8 @@ public abstract class Optimizer {
 
     private double learningRate;
     private long iterations;
+    /** True between {@link #beginStep()} and {@link #endStep()}. */
+    private boolean stepOpen;
     private final Map<Parameter, float[][]> state = new IdentityHashMap<>();
 
     protected Optimizer(double learningRate) {
@@ -65,12 +67,25 @@ public abstract class Optimizer {
     /** One step over every trainable weight among {@code params}, then lets their gradients go. */
     public void apply(List<Parameter> params) {
         beginStep();
-        update(params);
+        try {
+            update(params);
+        } finally {
+            endStep();
+        }
     }
 
     /** Starts a step: counts it ({@link #iterations()}), as Keras does once per batch. */
     public void beginStep() {
+        if (stepOpen) {
+            throw new IllegalStateException(className() + ": beginStep while a step is open");
+        }
         iterations++;
+        stepOpen = true;
+    }
+
+    /** Ends the step begun by {@link #beginStep()}. */
+    public void endStep() {
+        stepOpen = false;
     }
 
     /**
@@ -78,8 +93,8 @@ public abstract class Optimizer {
      * {@link #beginStep()}, then lets their gradients go.
      */
     public void update(List<Parameter> params) {
-        if (iterations == 0) {
-            throw new IllegalStateException(className() + ": update before beginStep");
+        if (!stepOpen) {
+            throw new IllegalStateException(className() + ": update outside a step (call beginStep first)");
         }
         for (Parameter p : params) {
             if (!p.isTrainable()) {

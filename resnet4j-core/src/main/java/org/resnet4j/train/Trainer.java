@@ -195,7 +195,8 @@ public final class Trainer {
         Tensor dz = softmaxShortcut ? loss.softmaxLogitsGradient(p, y) : null;
         // Each layer is updated as soon as backward has finished with it, and its gradients are
         // let go: the model's gradients are never all held at once. The updates are those of
-        // backward-then-apply, bit for bit (each reads only its own weight's gradient).
+        // backward-then-apply, bit for bit (each reads only its own weight's gradient). So a
+        // step that fails in backward (say, out of memory) has already updated the layers above.
         optimizer.beginStep();
         Set<Layer> done = Collections.newSetFromMap(new IdentityHashMap<>());
         Consumer<Layer> update = l -> {
@@ -203,15 +204,19 @@ public final class Trainer {
             optimizer.update(l.weights());
             done.add(l);
         };
-        if (dz != null) {
-            pass.backwardFromPreActivationToWeights(dz, update);
-        } else {
-            pass.backwardToWeights(loss.gradient(p, y), update);
-        }
-        for (Layer l : model.layers()) {
-            if (!done.contains(l)) {
-                update.accept(l);
+        try {
+            if (dz != null) {
+                pass.backwardFromPreActivationToWeights(dz, update);
+            } else {
+                pass.backwardToWeights(loss.gradient(p, y), update);
             }
+            for (Layer l : model.layers()) {
+                if (!done.contains(l)) {
+                    update.accept(l);
+                }
+            }
+        } finally {
+            optimizer.endStep();
         }
         for (Metric m : metrics) {
             m.update(p, y);

@@ -2,6 +2,9 @@ package org.resnet4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -39,6 +42,13 @@ class LayerwiseUpdateTest {
         Trainer trainer = new Trainer(fused, new Adam(1e-2), Losses.CATEGORICAL_CROSSENTROPY);
         Adam referenceAdam = new Adam(1e-2);
         SplittableRandom rnd = new SplittableRandom(4);
+        // A large gradient's array goes back to the pool after the step (and serves other
+        // tensors of the step: the bit-for-bit comparison below covers that); a small one, which
+        // the pool does not take, is zeroed in place.
+        Parameter large = ((Conv2D) fused.getLayer("c2")).kernel();
+        Parameter small = ((Conv2D) fused.getLayer("c1")).bias();
+        float[] largeBefore = large.grad().data();
+        float[] smallBefore = small.grad().data();
         for (int step = 0; step < 4; step++) {
             Tensor x = Tensor.fromFunction(Shape.of(5, 8, 8, 3), i -> rnd.nextDouble(-1, 1));
             Tensor y = Tensor.zeros(5, 3);
@@ -46,6 +56,10 @@ class LayerwiseUpdateTest {
                 y.data()[r * 3 + rnd.nextInt(3)] = 1f;
             }
             trainer.trainStep(x, y, List.of());
+            if (step == 0) {
+                assertNotSame(largeBefore, large.grad().data());
+                assertSame(smallBefore, small.grad().data());
+            }
 
             ForwardPass pass = reference.forward(x, true);
             Tensor p = pass.output();
@@ -64,6 +78,8 @@ class LayerwiseUpdateTest {
             }
         }
         assertEquals(4, trainer.optimizer().iterations());
+        assertThrows(IllegalStateException.class, () -> trainer.optimizer().update(fused.trainableWeights()),
+                "an update outside a step");
         // After a step, every gradient reads as zeros again.
         for (Parameter w : fused.trainableWeights()) {
             for (float g : w.grad().data()) {
@@ -74,18 +90,20 @@ class LayerwiseUpdateTest {
 
     /**
      * Convolutions with penalties, BatchNormalization, a residual join, a layer applied twice
-     * (its update must wait for both of its nodes) and a frozen layer.
+     * (its update must wait for both of its nodes) and a frozen layer; values and one kernel
+     * (c2's, 9216 floats) large enough for the array pool.
      */
     private static Model model() {
         RandomSeeds.setSeed(9);
         SymbolicTensor in = InputLayer.input(8, 8, 3);
-        SymbolicTensor a = Conv2D.builder(4, 3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(1e-2))
+        SymbolicTensor a = Conv2D.builder(32, 3).padding(Padding.SAME).kernelRegularizer(Regularizer.l2(1e-2))
                 .name("c1").build().apply(in);
         a = new ReLU("r1").apply(new BatchNormalization("bn1").apply(a));
-        Conv2D shared = Conv2D.builder(4, 1).name("shared").biasRegularizer(Regularizer.l2(1e-2)).build();
+        a = Conv2D.builder(32, 3).padding(Padding.SAME).name("c2").build().apply(a);
+        Conv2D shared = Conv2D.builder(32, 1).name("shared").biasRegularizer(Regularizer.l2(1e-2)).build();
         SymbolicTensor b = shared.apply(shared.apply(a));
         b = new BatchNormalization("bn2").apply(b);
-        Conv2D frozen = Conv2D.builder(4, 1).name("frozen").build();
+        Conv2D frozen = Conv2D.builder(32, 1).name("frozen").build();
         SymbolicTensor c = frozen.apply(a);
         frozen.setTrainable(false);
         SymbolicTensor joined = new ReLU("r2").apply(new Add("add").apply(b, c));
