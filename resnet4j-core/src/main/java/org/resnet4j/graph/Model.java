@@ -246,33 +246,8 @@ public final class Model {
      * its backward pass.
      */
     public ForwardPass forward(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep) {
-        Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
-        Map<SymbolicTensor, Integer> consumers = consumerCounts();
-        Set<SymbolicTensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.addAll(keep);
-        kept.addAll(inputs);
-        kept.addAll(outputs);
         Map<Node, Context> contexts = new IdentityHashMap<>();
-        ArrayPool pool = pools.get();
-        try (ArrayPool.Scope scope = pool.activate()) {
-            for (Node node : executionOrder) {
-                if (node.isInput()) {
-                    continue;
-                }
-                Context ctx = new Context();
-                Tensor y = node.layer().forward(gather(node, values), ctx, training);
-                contexts.put(node, ctx);
-                List<Tensor> dropped = release(node, values, consumers, kept);
-                values.put(node.output(), y);
-                // A value no layer kept for its backward (BatchNormalization's output, once its
-                // ReLU has run) is dead: its array serves the next tensor of the same size.
-                for (Tensor t : dropped) {
-                    if (!referenced(t.data(), contexts.values(), values.values())) {
-                        pool.give(t.data());
-                    }
-                }
-            }
-        }
+        Map<SymbolicTensor, Tensor> values = run(inputValues, training, keep, contexts);
         List<Tensor> outs = new ArrayList<>();
         for (SymbolicTensor t : outputs) {
             outs.add(values.get(t));
@@ -305,29 +280,47 @@ public final class Model {
      * intermediate tensors are released as soon as nothing needs them.
      */
     public Tensor predict(Tensor input) {
+        return run(List.of(input), false, List.of(), null).get(outputs.get(0));
+    }
+
+    /**
+     * Runs every layer in order and returns the values left: the inputs, the outputs and those
+     * in {@code keep}. Every other value is let go as soon as the layers that read it have run;
+     * its array serves the next tensor of the same size unless a live value, or a context in
+     * {@code contexts} (each node's, when not {@code null}), still refers to it (a view of it,
+     * or what a layer kept for its backward pass: BatchNormalization's output is dead once its
+     * ReLU has run, its input is not).
+     */
+    private Map<SymbolicTensor, Tensor> run(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep,
+                                            Map<Node, Context> contexts) {
+        Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
         Map<SymbolicTensor, Integer> consumers = consumerCounts();
         Set<SymbolicTensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.addAll(outputs);
+        kept.addAll(keep);
         kept.addAll(inputs);
-        Map<SymbolicTensor, Tensor> values = bindInputs(List.of(input));
+        kept.addAll(outputs);
+        Collection<Context> holders = contexts == null ? List.of() : contexts.values();
         ArrayPool pool = pools.get();
         try (ArrayPool.Scope scope = pool.activate()) {
             for (Node node : executionOrder) {
                 if (node.isInput()) {
                     continue;
                 }
-                Tensor y = node.layer().forward(gather(node, values), new Context(), false);
+                Context ctx = new Context();
+                Tensor y = node.layer().forward(gather(node, values), ctx, training);
+                if (contexts != null) {
+                    contexts.put(node, ctx);
+                }
                 List<Tensor> dropped = release(node, values, consumers, kept);
                 values.put(node.output(), y);
                 for (Tensor t : dropped) {
-                    // Not if the new output, or another live value, is a view of it.
-                    if (!referenced(t.data(), List.of(), values.values())) {
+                    if (!referenced(t.data(), holders, values.values())) {
                         pool.give(t.data());
                     }
                 }
             }
         }
-        return values.get(outputs.get(0));
+        return values;
     }
 
     /** How many layer calls read each tensor. */
