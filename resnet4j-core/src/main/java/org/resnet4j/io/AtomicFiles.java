@@ -12,6 +12,34 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Writes a file's whole content. */
+    @FunctionalInterface
+    public interface Writer {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} atomically: {@code writer} fills a new temporary file beside it
+     * (created with default permissions, so the rename stays on one file system), which is then
+     * moved into place ({@link #moveIntoPlace}); it is removed if anything fails.
+     */
+    public static void replace(Path target, Writer writer) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createFile(dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
+                + ".tmp"));
+        boolean done = false;
+        try {
+            writer.write(tmp);
+            moveIntoPlace(tmp, target);
+            done = true;
+        } finally {
+            if (!done) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
     /**
      * Renames {@code tmp} over {@code target} atomically where the file system can, else with
      * a plain replace. {@code tmp} should sit in the target's folder.

@@ -15,7 +15,8 @@ import java.nio.file.StandardOpenOption;
  */
 final class Hdf5Files {
 
-    private static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    /** The format signature a superblock starts with. */
+    static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
     private Hdf5Files() {
     }

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -235,24 +234,20 @@ public final class Hdf5Writer {
      * place when complete, and removed if anything fails.
      */
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // Beside the target (so the rename stays on one file system), with default permissions.
-        Path tmp = Files.createFile(dir.resolve("." + file.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp"));
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                out = ch;
-                writeAll();
-            } finally {
-                out = null;
-            }
-            AtomicFiles.moveIntoPlace(tmp, file);
-            done = true;
+        AtomicFiles.replace(file, this::writeTo);
+    }
+
+    /**
+     * Writes the tree to {@code file} in place, creating or truncating it: for a scratch file
+     * that is never read while being written.
+     */
+    public void writeTo(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out = ch;
+            writeAll();
         } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
+            out = null;
         }
     }
 
@@ -264,7 +259,7 @@ public final class Hdf5Writer {
         long heap = heapStrings.isEmpty() ? UNDEFINED : writeGlobalHeap();
         Placed r = writeGroup(root, heap);
         ByteBuffer sb = le(SUPERBLOCK_SIZE);
-        sb.put(new byte[] {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'});
+        sb.put(Hdf5Files.SIGNATURE);
         sb.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0); // superblock, free space, root table, reserved
         sb.put((byte) 0).put((byte) 8).put((byte) 8).put((byte) 0); // shared header version, offset/length sizes
         sb.putShort((short) LEAF_K).putShort((short) internalK).putInt(0);

@@ -63,15 +63,13 @@ public final class KerasWeights {
         }
         if (optimizer != null && optimizer.iterations() > 0) {
             List<Parameter> trainable = model.trainableWeights();
-            List<String> names = new ArrayList<>();
-            for (int i = 0; i < 2 + optimizer.kerasSlotOrder(trainable).size(); i++) {
-                names.add(Integer.toString(i));
-            }
-            writeOptimizerVariables(root.group("optimizer/vars"), optimizer, trainable, names);
+            writeOptimizerVariables(root.group("optimizer/vars"), optimizer, trainable,
+                    indexNames(2 + optimizer.kerasSlotOrder(trainable).size()));
         }
         root.group("vars");
         try {
-            w.write(file);
+            // Only ever a scratch file inside the .keras being written, which is itself atomic.
+            w.writeTo(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write the weights: " + e.getMessage(), e);
         }
@@ -119,11 +117,7 @@ public final class KerasWeights {
                 throw new ModelFileException(what + ": the optimizer state has " + datasetCount(opt)
                         + " variables; a " + optimizer.className() + " for this model has " + count);
             }
-            List<String> varNames = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                varNames.add(Integer.toString(i));
-            }
-            readOptimizerVariables(opt, "optimizer/vars", varNames, optimizer, trainable, what);
+            readOptimizerVariables(opt, "optimizer/vars", indexNames(count), optimizer, trainable, what);
         }
     }
 
@@ -132,6 +126,15 @@ public final class KerasWeights {
      * its state arrays as {@link Optimizer#kerasSlotOrder} lists them) as datasets of {@code g}
      * named {@code names}.
      */
+    /** Keras 3's names of a {@code vars} group's datasets: {@code "0"} to {@code count - 1}. */
+    private static List<String> indexNames(int count) {
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(Integer.toString(i));
+        }
+        return names;
+    }
+
     static void writeOptimizerVariables(Hdf5Writer.Group g, Optimizer optimizer, List<Parameter> trainable,
                                         List<String> names) {
         g.dataset(names.get(0), optimizer.iterations());

@@ -75,7 +75,6 @@ public final class ModelFiles {
      */
     public static void save(Path file, Model model, Optimizer optimizer, String loss, List<String> metrics,
                             ModelMetadata metadata) {
-        String name = file.getFileName().toString();
         String ext = extension(file);
         if (ext == null) {
             throw new ModelFileException(file + ": a model file must end in .keras (Keras 3's format) or .h5 "
@@ -85,36 +84,30 @@ public final class ModelFiles {
             LegacyH5.save(file, model, optimizer, loss, metrics, metadata);
             return;
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmpZip = null;
-        Path tmpH5 = null;
         try {
-            Files.createDirectories(dir);
-            // Temporary names beside the target (so the final rename stays on one file system),
-            // created with the default permissions the finished file should have.
-            String nonce = Long.toHexString(System.nanoTime());
-            tmpZip = Files.createFile(dir.resolve("." + name + "." + nonce + ".tmp"));
-            tmpH5 = Files.createFile(dir.resolve("." + name + "." + nonce + ".h5.tmp"));
-            KerasWeights.write(tmpH5, model, optimizer);
-            Map<String, Object> config = ModelConfig.toKeras(model);
-            if (optimizer != null) {
-                config.put("compile_config", compileConfig(optimizer, loss, metrics));
-            }
-            Map<String, Object> meta = new LinkedHashMap<>();
-            meta.put("keras_version", KERAS_VERSION);
-            meta.put("date_saved", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd@HH:mm:ss")));
-            meta.put("resnet4j", metadata.toMap());
-            try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmpZip))) {
-                putStored(zip, "metadata.json", Json.write(meta).getBytes(StandardCharsets.UTF_8));
-                putStored(zip, "config.json", Json.write(config).getBytes(StandardCharsets.UTF_8));
-                putStored(zip, "model.weights.h5", tmpH5);
-            }
-            AtomicFiles.moveIntoPlace(tmpZip, file);
+            AtomicFiles.replace(file, tmpZip -> {
+                Path tmpH5 = Files.createFile(tmpZip.resolveSibling(tmpZip.getFileName() + ".h5"));
+                try {
+                    KerasWeights.write(tmpH5, model, optimizer);
+                    Map<String, Object> config = ModelConfig.toKeras(model);
+                    if (optimizer != null) {
+                        config.put("compile_config", compileConfig(optimizer, loss, metrics));
+                    }
+                    Map<String, Object> meta = new LinkedHashMap<>();
+                    meta.put("keras_version", KERAS_VERSION);
+                    meta.put("date_saved", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd@HH:mm:ss")));
+                    meta.put("resnet4j", metadata.toMap());
+                    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmpZip))) {
+                        putStored(zip, "metadata.json", Json.write(meta).getBytes(StandardCharsets.UTF_8));
+                        putStored(zip, "config.json", Json.write(config).getBytes(StandardCharsets.UTF_8));
+                        putStored(zip, "model.weights.h5", tmpH5);
+                    }
+                } finally {
+                    deleteQuietly(tmpH5);
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write the model: " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmpZip);
-            deleteQuietly(tmpH5);
         }
     }
 
@@ -173,8 +166,8 @@ public final class ModelFiles {
      * {@code .hdf5} (see {@link LegacyH5}).
      */
     public static SavedModel load(Path file) {
-        String lower = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+        String ext = extension(file);
+        if (ext != null && !ext.equalsIgnoreCase(".keras")) {
             return LegacyH5.load(file);
         }
         if (!Files.isRegularFile(file)) {
@@ -239,19 +232,8 @@ public final class ModelFiles {
      * @param file a {@code .keras} or legacy {@code .h5} model file
      */
     public static WeightsReport loadWeights(Model target, Path file, boolean byName) {
-        Model source = load(file).model();
-        List<Layer> from = new ArrayList<>();
-        for (Layer l : source.layers()) {
-            if (!l.weights().isEmpty()) {
-                from.add(l);
-            }
-        }
-        List<Layer> to = new ArrayList<>();
-        for (Layer l : target.layers()) {
-            if (!l.weights().isEmpty()) {
-                to.add(l);
-            }
-        }
+        List<Layer> from = layersWithWeights(load(file).model());
+        List<Layer> to = layersWithWeights(target);
         Map<Layer, Layer> pairs = new LinkedHashMap<>();
         List<String> missing = new ArrayList<>();
         List<String> unused = new ArrayList<>();
@@ -299,10 +281,7 @@ public final class ModelFiles {
         }
         List<String> loaded = new ArrayList<>();
         for (Map.Entry<Layer, Layer> e : pairs.entrySet()) {
-            List<Parameter> a = e.getKey().weights();
-            for (int i = 0; i < a.size(); i++) {
-                a.get(i).assign(e.getValue().weights().get(i).value());
-            }
+            copyWeights(e.getValue(), e.getKey());
             loaded.add(e.getKey().name());
         }
         return new WeightsReport(loaded, missing, unused);
@@ -314,30 +293,40 @@ public final class ModelFiles {
      * {@code load_weights(by_name=True, skip_mismatch=True)}.
      */
     public static WeightsReport loadWeightsMatching(Model target, Path file) {
-        Model source = load(file).model();
         Map<String, Layer> byName = new LinkedHashMap<>();
-        for (Layer l : source.layers()) {
-            if (!l.weights().isEmpty()) {
-                byName.put(l.name(), l);
-            }
+        for (Layer l : layersWithWeights(load(file).model())) {
+            byName.put(l.name(), l);
         }
         List<String> loaded = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (Layer l : target.layers()) {
-            if (l.weights().isEmpty()) {
-                continue;
-            }
+        for (Layer l : layersWithWeights(target)) {
             Layer src = byName.remove(l.name());
             if (src == null || !fits(l, src)) {
                 missing.add(l.name());
                 continue;
             }
-            for (int i = 0; i < l.weights().size(); i++) {
-                l.weights().get(i).assign(src.weights().get(i).value());
-            }
+            copyWeights(src, l);
             loaded.add(l.name());
         }
         return new WeightsReport(loaded, missing, new ArrayList<>(byName.keySet()));
+    }
+
+    /** The model's layers that have weights, in order. */
+    private static List<Layer> layersWithWeights(Model model) {
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : model.layers()) {
+            if (!l.weights().isEmpty()) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /** Copies every weight of {@code from} into the same-shaped weight of {@code to}. */
+    private static void copyWeights(Layer from, Layer to) {
+        for (int i = 0; i < to.weights().size(); i++) {
+            to.weights().get(i).assign(from.weights().get(i).value());
+        }
     }
 
     private static boolean fits(Layer a, Layer b) {

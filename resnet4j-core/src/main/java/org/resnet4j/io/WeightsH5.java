@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.resnet4j.graph.Model;
 import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Parameter;
@@ -73,7 +75,7 @@ public final class WeightsH5 {
             List<String> missing = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             // The file's layers that hold weights (Keras lists the others too, with no weight names).
-            List<String> fileLayers = new ArrayList<>();
+            Set<String> fileLayers = new LinkedHashSet<>();
             for (String name : LegacyH5.stringListAttribute(root, "layer_names")) {
                 if (!(root.getChildren().get(name) instanceof Group g) || !LegacyH5.stringListAttribute(g, "weight_names").isEmpty()) {
                     fileLayers.add(name);
@@ -121,7 +123,7 @@ public final class WeightsH5 {
             for (Map.Entry<Parameter, float[]> e : values.entrySet()) {
                 System.arraycopy(e.getValue(), 0, e.getKey().value().data(), 0, e.getValue().length);
             }
-            return new WeightsReport(loaded, missing, fileLayers);
+            return new WeightsReport(loaded, missing, new ArrayList<>(fileLayers));
         } catch (ModelFileException e) {
             throw e;
         } catch (RuntimeException e) {
