@@ -67,7 +67,10 @@ public final class ArrayPool {
 
     /** A zeroed array of {@code n} floats, recycled when one of that size is free. */
     public float[] take(int n) {
-        float[] a = takeUninitialized(n);
+        float[] a = recycled(n);
+        if (a == null) {
+            return new float[n];
+        }
         Arrays.fill(a, 0f);
         return a;
     }
@@ -77,10 +80,16 @@ public final class ArrayPool {
      * values), for a caller that writes every element before reading any.
      */
     public float[] takeUninitialized(int n) {
+        float[] a = recycled(n);
+        return a != null ? a : new float[n];
+    }
+
+    /** A free array of {@code n} floats, taken out of the pool, or {@code null}. */
+    private float[] recycled(int n) {
         ArrayDeque<Entry> q = free.get(n);
         Entry e = q == null ? null : q.pollLast();
         if (e == null) {
-            return new float[n];
+            return null;
         }
         pooled.remove(e.array());
         return e.array();

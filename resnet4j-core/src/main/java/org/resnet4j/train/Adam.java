@@ -42,11 +42,6 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return 2;
-    }
-
-    @Override
     protected List<String> slotNames() {
         return List.of("momentum", "velocity");
     }

@@ -55,8 +55,10 @@ public abstract class Optimizer {
         this.iterations = n;
     }
 
-    /** How many state arrays each weight needs (Adam: 2, SGD with momentum: 1). */
-    protected abstract int slotCount();
+    /** How many state arrays each weight needs (Adam: 2, SGD with momentum: 1): one per {@link #slotNames()}. */
+    protected final int slotCount() {
+        return slotNames().size();
+    }
 
     /**
      * One update of {@code w} from {@code g}; {@code slots} holds this weight's state.

@@ -48,11 +48,6 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
-    }
-
-    @Override
     protected List<String> slotNames() {
         List<String> names = new ArrayList<>(List.of("velocity"));
         if (momentum > 0) {

@@ -36,11 +36,6 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected int slotCount() {
-        return momentum > 0 ? 1 : 0;
-    }
-
-    @Override
     protected List<String> slotNames() {
         return momentum > 0 ? List.of("momentum") : List.of();
     }

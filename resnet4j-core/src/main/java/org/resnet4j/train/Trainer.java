@@ -1,12 +1,9 @@
 package org.resnet4j.train;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.resnet4j.data.Batches;
 import org.resnet4j.data.Dataset;
@@ -198,22 +195,16 @@ public final class Trainer {
         // backward-then-apply, bit for bit (each reads only its own weight's gradient). So a
         // step that fails in backward (say, out of memory) has already updated the layers above.
         optimizer.beginStep();
-        Set<Layer> done = Collections.newSetFromMap(new IdentityHashMap<>());
+        // Backward reports every layer of the model once (an untrained one updates nothing).
         Consumer<Layer> update = l -> {
             l.addRegularizationGradients();
             optimizer.update(l.weights());
-            done.add(l);
         };
         try {
             if (dz != null) {
                 pass.backwardFromPreActivationToWeights(dz, update);
             } else {
                 pass.backwardToWeights(loss.gradient(p, y), update);
-            }
-            for (Layer l : model.layers()) {
-                if (!done.contains(l)) {
-                    update.accept(l);
-                }
             }
         } finally {
             optimizer.endStep();
