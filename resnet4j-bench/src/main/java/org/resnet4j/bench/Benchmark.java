@@ -33,7 +33,8 @@ public final class Benchmark {
 
     /** One measured figure: median, fastest and slowest of the timed runs, in milliseconds. */
     public record Timing(double medianMs, double minMs, double maxMs, int runs) {
-        static Timing of(double[] ms) {
+        /** The figure of these timed runs. */
+        public static Timing of(double[] ms) {
             double[] s = ms.clone();
             Arrays.sort(s);
             double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -152,7 +153,8 @@ public final class Benchmark {
         return Tensor.fromFunction(Shape.of(n, 64, 64, 3), i -> r.nextDouble());
     }
 
-    private static Tensor labels(int n) {
+    /** One-hot labels for {@code n} images, cycling through the 6 classes. */
+    public static Tensor labels(int n) {
         Tensor y = Tensor.zeros(n, 6);
         for (int i = 0; i < n; i++) {
             y.data()[i * 6 + i % 6] = 1f;

@@ -12,13 +12,11 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.resnet4j.bench.Benchmark;
-import org.resnet4j.graph.ForwardPass;
 import org.resnet4j.kernels.KernelRegistry;
 import org.resnet4j.layers.initializers.RandomSeeds;
 import org.resnet4j.models.ResNet50;
@@ -68,10 +66,7 @@ public final class PeerBenchmark {
                 Losses.CATEGORICAL_CROSSENTROPY);
         Tensor x32 = Tensor.fromFunction(org.resnet4j.tensor.Shape.of(32, 64, 64, 3), i -> (i * 7919L % 1000) / 1000.0);
         Tensor x1 = x32.slice(0, 1);
-        Tensor y32 = Tensor.zeros(32, 6);
-        for (int i = 0; i < 32; i++) {
-            y32.data()[i * 6 + i % 6] = 1f;
-        }
+        Tensor y32 = Benchmark.labels(32);
         // Theirs.
         try (Model model = Model.newInstance("resnet50-notebook", "PyTorch")) {
             model.setBlock(DjlResNet50.build(6));
@@ -165,12 +160,6 @@ public final class PeerBenchmark {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     private static Map<String, Object> report(Map<String, double[]> t, String[] names, int rounds, boolean json) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("threads", KernelRegistry.threads());
@@ -178,8 +167,8 @@ public final class PeerBenchmark {
         out.put("peer", "DJL " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
         out.put("rounds", rounds);
         for (String n : names) {
-            double ours = median(t.get(n + "_ours"));
-            double theirs = median(t.get(n + "_theirs"));
+            double ours = Benchmark.Timing.of(t.get(n + "_ours")).medianMs();
+            double theirs = Benchmark.Timing.of(t.get(n + "_theirs")).medianMs();
             out.put(n + "_ms_ours", ours);
             out.put(n + "_ms_theirs", theirs);
             // Throughput ratio ours/theirs, above 1 when resnet4j is faster: the median of the
@@ -190,9 +179,9 @@ public final class PeerBenchmark {
             for (int r = 0; r < a.length; r++) {
                 ratios[r] = b[r] / a[r];
             }
-            Arrays.sort(ratios);
-            out.put(n + "_speed_ratio", median(ratios));
-            out.put(n + "_speed_ratio_range", List.of(ratios[0], ratios[ratios.length - 1]));
+            Benchmark.Timing r = Benchmark.Timing.of(ratios);
+            out.put(n + "_speed_ratio", r.medianMs());
+            out.put(n + "_speed_ratio_range", List.of(r.minMs(), r.maxMs()));
         }
         out.put("peak_rss_mb_process", Benchmark.peakRssMb());
         if (json) {
