@@ -24,15 +24,19 @@ public final class ForwardPass {
     private final Map<SymbolicTensor, Tensor> values;
     private final Map<Node, Context> contexts;
     private final List<Tensor> outputs;
+    /** What forward let go of and backward rebuilds, or {@code null}. */
+    private final Recomputation recomputation;
     /** The pool of the thread running backward (pools are not shared between threads). */
     private ArrayPool pool;
     private boolean consumed;
 
-    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs) {
+    ForwardPass(Model model, Map<SymbolicTensor, Tensor> values, Map<Node, Context> contexts, List<Tensor> outputs,
+                Recomputation recomputation) {
         this.model = model;
         this.values = values;
         this.contexts = contexts;
         this.outputs = outputs;
+        this.recomputation = recomputation;
     }
 
     /** The (first) output. */
@@ -55,6 +59,11 @@ public final class ForwardPass {
                     + "passed to Model.forward(inputs, training, keep) are");
         }
         return v;
+    }
+
+    /** The tensors this pass let go of after forward, to be rebuilt in backward (see {@link Recomputation}). */
+    Set<SymbolicTensor> released() {
+        return recomputation == null ? Set.of() : recomputation.released();
     }
 
     /** Backpropagates {@code dy} from the (single) output; returns the input gradient. */
@@ -200,11 +209,15 @@ public final class ForwardPass {
         }
         Tensor g = grads.remove(node.output());
         Context ctx = contexts.get(node);
+        boolean runs = g != null && need.contains(node.output());
+        if (runs && recomputation != null) {
+            recomputation.restore(ctx, pool);
+        }
         List<float[]> candidates = ctx.arrays();
         if (g != null) {
             candidates.add(g.data());
         }
-        if (g != null && need.contains(node.output())) {
+        if (runs) {
                 boolean[] needed = new boolean[node.inputs().size()];
                 for (int k = 0; k < needed.length; k++) {
                     needed[k] = need.contains(node.inputs().get(k));
@@ -228,6 +241,9 @@ public final class ForwardPass {
         for (float[] a : candidates) {
             if (!Model.referenced(a, contexts.values(), grads.values()) && !Model.referenced(a, List.of(), foreign)) {
                 pool.give(a);
+                if (recomputation != null) {
+                    recomputation.recycled(a);
+                }
             }
         }
     }

@@ -45,13 +45,28 @@ public final class Add extends Layer {
                         inputs.get(i).shape());
             }
         }
-        Tensor y = Tensor.uninitialized(first.shape());
+        ctx.save(inputs.size());
+        return sum(inputs);
+    }
+
+    @Override
+    public boolean canRecompute() {
+        return true;
+    }
+
+    @Override
+    public Tensor recompute(List<Tensor> inputs, Context ctx) {
+        return sum(inputs);
+    }
+
+    /** The inputs added in order, left to right. */
+    private static Tensor sum(List<Tensor> inputs) {
+        Tensor y = Tensor.uninitialized(inputs.get(0).shape());
         Kernels k = Kernels.get();
         k.add(inputs.get(0).data(), inputs.get(1).data(), y.data(), y.size());
         for (int i = 2; i < inputs.size(); i++) {
             k.add(y.data(), inputs.get(i).data(), y.data(), y.size());
         }
-        ctx.save(inputs.size());
         return y;
     }
 

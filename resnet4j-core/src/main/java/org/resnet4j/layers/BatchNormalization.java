@@ -1,5 +1,6 @@
 package org.resnet4j.layers;
 
+import java.util.List;
 import java.util.Map;
 import org.resnet4j.kernels.Kernels;
 import org.resnet4j.layers.initializers.Initializers;
@@ -149,9 +150,25 @@ public final class BatchNormalization extends SingleInputLayer {
             mul[c] = invStd[c] * (scale ? gamma.value().data()[c] : 1f);
             add[c] = (center ? beta.value().data()[c] : 0f) - mean[c] * mul[c];
         }
+        ctx.save(x, mean, invStd, batchStats, mul, add);
+        return affine(x, mul, add);
+    }
+
+    @Override
+    public boolean canRecompute() {
+        return true;
+    }
+
+    /** {@code y = x * mul + add} per channel, with the factors the forward call computed. */
+    @Override
+    public Tensor recompute(List<Tensor> inputs, Context ctx) {
+        return affine(inputs.get(0), ctx.saved(4), ctx.saved(5));
+    }
+
+    private static Tensor affine(Tensor x, float[] mul, float[] add) {
+        int channels = x.shape().dim(-1);
         Tensor y = Tensor.uninitialized(x.shape());
-        k.channelAffine(x.data(), rows, channels, mul, add, y.data());
-        ctx.save(x, mean, invStd, batchStats);
+        Kernels.get().channelAffine(x.data(), x.size() / channels, channels, mul, add, y.data());
         return y;
     }
 

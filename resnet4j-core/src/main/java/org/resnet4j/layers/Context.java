@@ -1,5 +1,6 @@
 package org.resnet4j.layers;
 
+import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
 /**
@@ -21,6 +22,9 @@ public final class Context {
     public <T> T saved(int i) {
         if (i >= saved.length) {
             throw new IllegalStateException("backward called without a matching forward (nothing saved at " + i + ")");
+        }
+        if (saved[i] instanceof Released r) {
+            throw new IllegalStateException("value " + i + " was let go after forward and not restored (" + r.key() + ")");
         }
         return (T) saved[i];
     }
@@ -60,6 +64,57 @@ public final class Context {
             }
         }
         return out;
+    }
+
+    /**
+     * What stands in the saved values for a tensor let go after forward: the key it will be
+     * rebuilt under, and the shape this context saw it with.
+     */
+    private record Released(Object key, Shape shape) {
+    }
+
+    /**
+     * Lets go of every saved tensor over {@code array}, leaving a placeholder for {@code key}
+     * that {@link #restore} fills before backward reads it; returns whether there was any.
+     */
+    public boolean release(float[] array, Object key) {
+        boolean any = false;
+        for (int i = 0; i < saved.length; i++) {
+            if (saved[i] instanceof Tensor t && t.data() == array) {
+                if (!any) {
+                    saved = saved.clone();
+                    any = true;
+                }
+                saved[i] = new Released(key, t.shape());
+            }
+        }
+        return any;
+    }
+
+    /** The keys of the tensors let go by {@link #release} and not yet restored. */
+    public java.util.List<Object> releasedKeys() {
+        java.util.List<Object> keys = new java.util.ArrayList<>(0);
+        for (Object o : saved) {
+            if (o instanceof Released r && !keys.contains(r.key())) {
+                keys.add(r.key());
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Puts {@code array}, rebuilt, back where {@link #release} let go of the tensor of
+     * {@code key}; returns whether there was any such place.
+     */
+    public boolean restore(Object key, float[] array) {
+        boolean any = false;
+        for (int i = 0; i < saved.length; i++) {
+            if (saved[i] instanceof Released r && r.key() == key) {
+                saved[i] = new Tensor(r.shape(), array);
+                any = true;
+            }
+        }
+        return any;
     }
 
     /** Drops what was saved, so the memory can be reclaimed. */

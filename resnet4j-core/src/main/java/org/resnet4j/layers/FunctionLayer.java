@@ -41,6 +41,16 @@ abstract class FunctionLayer extends SingleInputLayer implements ActivatedLayer 
     }
 
     @Override
+    public boolean canRecompute() {
+        return true;
+    }
+
+    @Override
+    public Tensor recompute(List<Tensor> inputs, Context ctx) {
+        return function.apply(inputs.get(0));
+    }
+
+    @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(0);
         return function.gradient(y, dy);

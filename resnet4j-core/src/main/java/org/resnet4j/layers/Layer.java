@@ -80,6 +80,25 @@ public abstract class Layer {
      */
     public abstract List<Tensor> backwardAll(Tensor dy, Context ctx);
 
+    /**
+     * Whether {@link #recompute} can rebuild this layer's output: true for layers whose output
+     * is a pure function of their inputs and of what their forward call kept (activations, Add,
+     * BatchNormalization), false for those that draw random numbers or are costly to run again.
+     */
+    public boolean canRecompute() {
+        return false;
+    }
+
+    /**
+     * The output of the forward call that filled {@code ctx}, computed again from the same
+     * {@code inputs}, bit for bit, and changing no state (BatchNormalization's moving statistics
+     * stay as they are). A training pass uses it to let go of values kept for backward and
+     * rebuild them when backward reaches them (see {@code ForwardPass}).
+     */
+    public Tensor recompute(List<Tensor> inputs, Context ctx) {
+        throw new UnsupportedOperationException("Layer '" + name + "' (" + className() + ") cannot recompute its output");
+    }
+
     /** Keras's config of this layer: what it takes to rebuild it. */
     public Map<String, Object> getConfig() {
         Map<String, Object> c = new LinkedHashMap<>();

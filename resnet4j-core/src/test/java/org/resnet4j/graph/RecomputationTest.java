@@ -1,0 +1,165 @@
+package org.resnet4j.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.resnet4j.data.Dataset;
+import org.resnet4j.data.SyntheticSigns;
+import org.resnet4j.layers.Activation;
+import org.resnet4j.layers.ActivationFunction;
+import org.resnet4j.layers.Add;
+import org.resnet4j.layers.BatchNormalization;
+import org.resnet4j.layers.Conv2D;
+import org.resnet4j.layers.Dense;
+import org.resnet4j.layers.Dropout;
+import org.resnet4j.layers.GlobalAveragePooling2D;
+import org.resnet4j.layers.InputLayer;
+import org.resnet4j.layers.Padding;
+import org.resnet4j.layers.Parameter;
+import org.resnet4j.layers.SymbolicTensor;
+import org.resnet4j.layers.initializers.RandomSeeds;
+import org.resnet4j.models.ResNet50;
+import org.resnet4j.tensor.ArrayPool;
+import org.resnet4j.tensor.Shape;
+import org.resnet4j.tensor.Tensor;
+import org.resnet4j.testing.GradientCheck;
+import org.resnet4j.train.Adam;
+import org.resnet4j.train.FitOptions;
+import org.resnet4j.train.Losses;
+import org.resnet4j.train.Metrics;
+import org.resnet4j.train.Trainer;
+
+/**
+ * Values let go after forward and rebuilt in backward: which ones, and that gradients and
+ * training are the same, bit for bit, as when every value is kept.
+ */
+class RecomputationTest {
+
+    /** Enough channels that every activation (2 x 16 x 16 x 16 floats) goes through the array pool. */
+    static final int FILTERS = 16;
+
+    /**
+     * conv-bn-relu, then three residual blocks: a projection block and two identity blocks, each
+     * identity block's shortcut the output of the block before; then a branch through Dropout.
+     */
+    static Model blocks() {
+        SymbolicTensor x = InputLayer.input("in", 16, 16, 3);
+        SymbolicTensor h = relu("stem_relu", bn("stem_bn", conv("stem_conv", FILTERS, x)));
+        SymbolicTensor main = bn("b1_bn", conv("b1_conv", FILTERS, h));
+        SymbolicTensor shortcut = bn("b1_short_bn", conv("b1_short_conv", FILTERS, h));
+        SymbolicTensor b1 = relu("b1_out", new Add("b1_add").apply(main, shortcut));
+        SymbolicTensor b2 = relu("b2_out", new Add("b2_add").apply(bn("b2_bn", conv("b2_conv", FILTERS, b1)), b1));
+        SymbolicTensor b3 = relu("b3_out", new Add("b3_add").apply(bn("b3_bn", conv("b3_conv", FILTERS, b2)), b2));
+        SymbolicTensor dropped = relu("drop_relu", new Dropout(0.5, 9L, "drop").apply(conv("drop_conv", FILTERS, b3)));
+        SymbolicTensor merged = new Add("merge").apply(b3, conv("last_conv", FILTERS, dropped));
+        SymbolicTensor gap = new GlobalAveragePooling2D("gap").apply(merged);
+        SymbolicTensor probs = Dense.builder(3).activation(ActivationFunction.SOFTMAX).name("probs").build().apply(gap);
+        Model m = new Model(x, probs, "blocks");
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (Parameter p : m.weights()) {
+            if (p.name().equals("kernel") || p.name().equals("beta")) {
+                p.assign(GradientCheck.uniform(p.value().shape(), rnd, -0.5, 0.5));
+            }
+        }
+        return m;
+    }
+
+    private static SymbolicTensor conv(String name, int filters, SymbolicTensor in) {
+        return Conv2D.builder(filters, 3).padding(Padding.SAME).name(name).build().apply(in);
+    }
+
+    private static SymbolicTensor bn(String name, SymbolicTensor in) {
+        return new BatchNormalization(name).apply(in);
+    }
+
+    private static SymbolicTensor relu(String name, SymbolicTensor in) {
+        return new Activation(ActivationFunction.RELU, name).apply(in);
+    }
+
+    @Test
+    void reluOutputsRebuiltFromKeptValuesAreLetGoAndNoChainOfThem() {
+        Model m = blocks();
+        ForwardPass pass = m.forward(input(), true);
+        TreeSet<String> released = new TreeSet<>();
+        for (SymbolicTensor t : pass.released()) {
+            released.add(t.node().layer().name());
+        }
+        // stem_relu: relu(bn(kept conv output)). b1_out: relu(bn + bn). b2_out would need b1_out,
+        // itself let go, so it stays; b3_out is rebuilt from b2_out, which its ReLU keeps.
+        // drop_relu's input comes through Dropout, which is never run again.
+        assertEquals(new TreeSet<>(List.of("b1_out", "b3_out", "stem_relu")), released);
+    }
+
+    /**
+     * Against a pass that keeps everything and recycles nothing: with the pool on, the arrays of
+     * released values serve later tensors in forward, so backward must read rebuilt values,
+     * never what now lies in their old arrays.
+     */
+    @Test
+    void gradientsAreBitIdenticalToKeepingEverything() {
+        for (boolean training : new boolean[] {true, false}) {
+            Map<String, float[]> rebuilt = gradients(true, training);
+            Map<String, float[]> kept;
+            ArrayPool.setEnabled(false);
+            try {
+                kept = gradients(false, training);
+            } finally {
+                ArrayPool.setEnabled(true);
+            }
+            assertEquals(kept.keySet(), rebuilt.keySet());
+            for (String k : kept.keySet()) {
+                assertArrayEquals(kept.get(k), rebuilt.get(k), k + (training ? " (training)" : " (inference)"));
+            }
+        }
+    }
+
+    /** The input gradient and every weight gradient of one pass, by name. */
+    private static Map<String, float[]> gradients(boolean recompute, boolean training) {
+        RandomSeeds.setSeed(11);
+        Model m = blocks();
+        m.setRecomputeActivations(recompute);
+        ForwardPass pass = m.forward(input(), training);
+        assertEquals(recompute, !pass.released().isEmpty());
+        Tensor dy = GradientCheck.uniform(pass.output().shape(), new SplittableRandom(4), -1, 1);
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        out.put("input", pass.backward(dy).data().clone());
+        for (Parameter p : m.trainableWeights()) {
+            out.put(p.path(), p.grad().data().clone());
+        }
+        return out;
+    }
+
+    private static Tensor input() {
+        return GradientCheck.uniform(Shape.of(2, 16, 16, 3), new SplittableRandom(7), -1, 1);
+    }
+
+    @Test
+    void trainingTheNotebooksResNetIsBitIdenticalToKeepingEverything() {
+        Dataset data = SyntheticSigns.generate(12, 3);
+        List<float[]> rebuilt = train(data, true);
+        List<float[]> kept = train(data, false);
+        for (int i = 0; i < kept.size(); i++) {
+            assertArrayEquals(kept.get(i), rebuilt.get(i), "weight " + i);
+        }
+    }
+
+    private static List<float[]> train(Dataset data, boolean recompute) {
+        RandomSeeds.setSeed(5);
+        Model m = ResNet50.build(new int[] {64, 64, 3}, 6);
+        m.setRecomputeActivations(recompute);
+        Trainer t = new Trainer(m, new Adam(1e-3), Losses.CATEGORICAL_CROSSENTROPY, Metrics.accuracy());
+        t.fit(data, null, FitOptions.defaults().epochs(1).batchSize(6).seed(2).verbose(false));
+        List<float[]> out = new ArrayList<>();
+        for (Parameter p : m.weights()) {
+            out.add(p.value().data().clone());
+        }
+        out.add(m.predict(data.x()).data());
+        return out;
+    }
+}
