@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.resnet4j.kernels.Kernels;
 import org.resnet4j.layers.ActivatedLayer;
 import org.resnet4j.layers.Context;
 import org.resnet4j.layers.Layer;
@@ -157,6 +158,10 @@ public final class ForwardPass {
             throw new IllegalArgumentException("Model '" + model.name() + "' has " + outs.size()
                     + " output(s); received " + outputGrads.size() + " gradient(s)");
         }
+        // Arrays that are never written to nor recycled: the caller's gradients, and every value
+        // the pass hands out (inputs, outputs, kept tensors).
+        List<Tensor> foreign = new ArrayList<>(outputGrads);
+        foreign.addAll(values.values());
         Map<SymbolicTensor, Tensor> grads = new IdentityHashMap<>();
         for (int i = 0; i < outs.size(); i++) {
             Tensor g = outputGrads.get(i);
@@ -164,13 +169,9 @@ public final class ForwardPass {
                 throw new IllegalArgumentException("Model '" + model.name() + "': output gradient " + i
                         + " has the wrong shape. Expected " + outputs.get(i).shape() + ", received " + g.shape() + ".");
             }
-            accumulate(grads, outs.get(i), g);
+            accumulate(grads, outs.get(i), outputGrads, i, foreign, new ArrayList<>());
         }
         Set<SymbolicTensor> need = needingGradients(inputGradients);
-        // Arrays that stay out of recycling: the caller's gradients, and every value the pass
-        // hands out (inputs, outputs, kept tensors).
-        List<Tensor> foreign = new ArrayList<>(outputGrads);
-        foreign.addAll(values.values());
         List<Node> order = model.nodes();
         pool = model.pool();
         // Nodes left to run backward, per layer (a shared layer has several).
@@ -188,6 +189,9 @@ public final class ForwardPass {
                     layerDone.accept(node.layer());
                 }
             }
+        }
+        if (!inputGradients) {
+            return List.of();
         }
         List<Tensor> result = new ArrayList<>();
         for (SymbolicTensor in : model.inputs()) {
@@ -223,17 +227,14 @@ public final class ForwardPass {
                     needed[k] = need.contains(node.inputs().get(k));
                 }
                 ctx.setInputGradientsNeeded(needed);
+                ctx.setOutputGradientWritable(!sharedElsewhere(g.data(), null, grads, foreign, List.of(), -1));
                 boolean fromLogits = preActivation && model.outputs().contains(node.output());
                 List<Tensor> inGrads = fromLogits
                         ? ((ActivatedLayer) node.layer()).backwardFromPreActivation(g, ctx)
                         : node.layer().backwardAll(g, ctx);
                 for (int k = 0; k < inGrads.size(); k++) {
                     if (needed[k]) {
-                        Tensor replaced = accumulate(grads, node.inputs().get(k), inGrads.get(k));
-                        if (replaced != null) {
-                            candidates.add(replaced.data());
-                            candidates.add(inGrads.get(k).data());
-                        }
+                        accumulate(grads, node.inputs().get(k), inGrads, k, foreign, candidates);
                     }
                 }
         }
@@ -249,22 +250,48 @@ public final class ForwardPass {
     }
 
     /**
-     * Where paths join, gradients add, into a new tensor (tensors received are never written
-     * to); returns the gradient the sum replaced, or {@code null}.
+     * Where paths join, gradients add: {@code inGrads.get(k)} into the gradient of {@code t}. The
+     * sum goes into the array of the gradient already there when the pass alone refers to it,
+     * else into a new one (a tensor received, or still to be used, is never written to). The
+     * arrays the sum no longer needs are added to {@code candidates}.
      */
-    private static Tensor accumulate(Map<SymbolicTensor, Tensor> grads, SymbolicTensor t, Tensor g) {
+    private void accumulate(Map<SymbolicTensor, Tensor> grads, SymbolicTensor t, List<Tensor> inGrads, int k,
+                            List<Tensor> foreign, List<float[]> candidates) {
+        Tensor g = inGrads.get(k);
         Tensor prev = grads.get(t);
         if (prev == null) {
             grads.put(t, g);
-            return null;
+            return;
         }
-        float[] sum = Tensor.uninitialized(g.shape()).data();
         float[] a = prev.data();
-        float[] b = g.data();
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] = a[i] + b[i];
+        if (sharedElsewhere(a, t, grads, foreign, inGrads, k)) {
+            Tensor sum = Tensor.uninitialized(g.shape());
+            Kernels.get().add(a, g.data(), sum.data(), sum.size());
+            grads.put(t, sum);
+            candidates.add(a);
+        } else {
+            Kernels.get().add(a, g.data(), a, prev.size());
         }
-        grads.put(t, new Tensor(g.shape(), sum));
-        return prev;
+        candidates.add(g.data());
+    }
+
+    /**
+     * Whether anything but the gradient of {@code owner} refers to {@code array}: a context, the
+     * gradient of another tensor, a tensor the pass hands out or received, or one of
+     * {@code inGrads} other than the {@code k}-th.
+     */
+    private boolean sharedElsewhere(float[] array, SymbolicTensor owner, Map<SymbolicTensor, Tensor> grads,
+                                    List<Tensor> foreign, List<Tensor> inGrads, int k) {
+        for (Map.Entry<SymbolicTensor, Tensor> e : grads.entrySet()) {
+            if (e.getKey() != owner && e.getValue().data() == array) {
+                return true;
+            }
+        }
+        for (int j = 0; j < inGrads.size(); j++) {
+            if (j != k && inGrads.get(j).data() == array) {
+                return true;
+            }
+        }
+        return Model.referenced(array, contexts.values(), foreign);
     }
 }

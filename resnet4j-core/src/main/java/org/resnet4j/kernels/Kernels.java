@@ -68,7 +68,7 @@ public interface Kernels {
     /**
      * Input gradient of batch normalization. With batch statistics ({@code training}):
      * {@code dx = gamma*invStd * (dy - sumDy/rows - xhat * sumDyXhat/rows)}; with fixed statistics:
-     * {@code dx = gamma*invStd * dy}. {@code dx} is overwritten.
+     * {@code dx = gamma*invStd * dy}. {@code dx} is overwritten; it may be {@code dy} itself.
      */
     void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
                                 float[] gamma, double[] sumDy, double[] sumDyXhat, boolean training,
@@ -83,10 +83,10 @@ public interface Kernels {
     /** {@code y = max(x, 0)}. */
     void reluForward(float[] x, float[] y, int n);
 
-    /** {@code dx = y > 0 ? dy : 0}, from the forward output {@code y}. */
+    /** {@code dx = y > 0 ? dy : 0}, from the forward output {@code y}; {@code dx} may be {@code dy}. */
     void reluBackward(float[] y, float[] dy, float[] dx, int n);
 
-    /** {@code y = a + b}. */
+    /** {@code y = a + b}; {@code y} may be {@code a} or {@code b}. */
     void add(float[] a, float[] b, float[] y, int n);
 
     /** The implementation chosen at start-up. */

@@ -196,7 +196,8 @@ public final class BatchNormalization extends SingleInputLayer {
                 g[c] += (float) sumDy[c];
             }
         }
-        Tensor dx = Tensor.uninitialized(x.shape());
+        // Each element of dx is computed from the same element of dy alone, once the sums are in.
+        Tensor dx = ctx.outputGradientWritable() ? dy : Tensor.uninitialized(x.shape());
         k.batchNormBackwardInput(x.data(), dy.data(), rows, channels, mean, invStd,
                 scale ? gamma.value().data() : null, sumDy, sumDyXhat, batchStats, dx.data());
         return dx;

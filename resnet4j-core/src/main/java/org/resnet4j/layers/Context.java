@@ -11,6 +11,7 @@ public final class Context {
 
     private Object[] saved = new Object[0];
     private boolean[] inputGradients;
+    private boolean outputGradientWritable;
 
     /** Keeps {@code values} for backward, replacing anything saved before. */
     public void save(Object... values) {
@@ -36,6 +37,20 @@ public final class Context {
      */
     public boolean needsInputGradient(int i) {
         return inputGradients == null || inputGradients[i];
+    }
+
+    /**
+     * Whether backward may write its input gradient into the array of the output gradient it
+     * receives (and return a tensor over it), because nothing else refers to that array: the
+     * graph owns the gradients it passes, and only it can tell. False unless the graph says so.
+     */
+    public boolean outputGradientWritable() {
+        return outputGradientWritable;
+    }
+
+    /** Set by the graph before backward; see {@link #outputGradientWritable()}. */
+    public void setOutputGradientWritable(boolean writable) {
+        this.outputGradientWritable = writable;
     }
 
     /** Set by the graph before backward; see {@link #needsInputGradient(int)}. */

@@ -53,6 +53,10 @@ abstract class FunctionLayer extends SingleInputLayer implements ActivatedLayer 
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(0);
+        if (ctx.outputGradientWritable()) {
+            function.backward(y.data(), dy.data(), dy.data(), dy.size(), dy.shape().dim(-1));
+            return dy;
+        }
         return function.gradient(y, dy);
     }
 }

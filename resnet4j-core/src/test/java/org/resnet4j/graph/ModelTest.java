@@ -36,6 +36,28 @@ class ModelTest {
     }
 
     @Test
+    void aGradientSharedByTwoTensorsIsNotSummedIntoInPlace() {
+        // p = 2x and q = 3x join in s = p + q, which passes one gradient array to both; p also
+        // feeds u = 5 * linear(p). Summing u's part into p's gradient must not change q's.
+        SymbolicTensor x = InputLayer.input(1);
+        SymbolicTensor p = Dense.builder(1).useBias(false).kernelInitializer(new Constant(2)).name("p").build().apply(x);
+        SymbolicTensor q = Dense.builder(1).useBias(false).kernelInitializer(new Constant(3)).name("q").build().apply(x);
+        SymbolicTensor t = new Activation(ActivationFunction.LINEAR, "t").apply(p);
+        SymbolicTensor s = new Add("s").apply(p, q);
+        SymbolicTensor u = Dense.builder(1).useBias(false).kernelInitializer(new Constant(5)).name("u").build().apply(t);
+        SymbolicTensor y = new Activation(ActivationFunction.LINEAR, "y").apply(new Add("out").apply(s, u));
+        Model m = new Model(x, y, "shared gradient");
+        ForwardPass pass = m.forward(Tensor.of(Shape.of(1, 1), 1.5f), true);
+        assertArrayEquals(new float[] {1.5f * (2 + 3 + 10)}, pass.output().data());
+        Tensor dx = pass.backward(Tensor.of(Shape.of(1, 1), 1f));
+        assertArrayEquals(new float[] {2 * (1 + 5) + 3}, dx.data());
+        // dL/dq = 1 and dL/dp = 1 + 5: each kernel's gradient is x times its own.
+        assertArrayEquals(new float[] {1.5f * 6}, m.getLayer("p").weights().get(0).grad().data());
+        assertArrayEquals(new float[] {1.5f}, m.getLayer("q").weights().get(0).grad().data());
+        assertArrayEquals(new float[] {1.5f * 2}, m.getLayer("u").weights().get(0).grad().data());
+    }
+
+    @Test
     void backwardToWeightsGivesTheSameWeightGradientsAndSkipsTheRest() {
         // input -> conv (frozen) -> conv -> flatten -> dense, with a shortcut join.
         org.resnet4j.layers.initializers.RandomSeeds.setSeed(3);
