@@ -324,6 +324,7 @@ public final class Model {
                     continue;
                 }
                 Context ctx = new Context();
+                ctx.setInputsWritable(lastReads(node, values, consumers, kept, holders));
                 Tensor y = node.layer().forward(gather(node, values), ctx, training);
                 if (contexts != null) {
                     contexts.put(node, ctx);
@@ -346,6 +347,31 @@ public final class Model {
             }
         }
         return values;
+    }
+
+    /**
+     * Which inputs of {@code node} nothing reads after it, so that it may write its output over
+     * them: no later layer and no other input of this call reads the tensor, no context keeps
+     * it, it is not handed out, and no other live value is a view of its array.
+     */
+    private static boolean[] lastReads(Node node, Map<SymbolicTensor, Tensor> values,
+                                       Map<SymbolicTensor, Integer> consumers, Set<SymbolicTensor> kept,
+                                       Collection<Context> holders) {
+        List<SymbolicTensor> ins = node.inputs();
+        boolean[] writable = new boolean[ins.size()];
+        for (int i = 0; i < writable.length; i++) {
+            SymbolicTensor in = ins.get(i);
+            if (kept.contains(in) || consumers.get(in) != 1) {
+                continue;
+            }
+            float[] array = values.get(in).data();
+            boolean shared = false;
+            for (Map.Entry<SymbolicTensor, Tensor> e : values.entrySet()) {
+                shared |= e.getKey() != in && e.getValue().data() == array;
+            }
+            writable[i] = !shared && !referenced(array, holders, List.of());
+        }
+        return writable;
     }
 
     /** The tensors a run hands out whole: {@code keep}, the inputs and the outputs. */

@@ -153,12 +153,24 @@ final class Recomputation {
         Node producer = t.node();
         boolean[] stored = recipes.get(t);
         List<Tensor> inputs = new ArrayList<>(stored.length);
+        boolean[] writable = new boolean[stored.length];
         for (int k = 0; k < stored.length; k++) {
             SymbolicTensor in = producer.inputs().get(k);
             // An input let go after this recipe was made is rebuilt (or found rebuilt) too.
-            inputs.add(stored[k] && !released.contains(in) ? produced.get(in) : rebuild(in, scratch));
+            Tensor value = stored[k] && !released.contains(in) ? produced.get(in) : rebuild(in, scratch);
+            // An intermediate value computed for this rebuild alone may take the output.
+            writable[k] = scratch.stream().anyMatch(s -> s == value) && inputs.stream().noneMatch(x -> x.data() == value.data());
+            inputs.add(value);
         }
-        v = producer.layer().recompute(inputs, contexts.get(producer));
+        Context ctx = contexts.get(producer);
+        ctx.setInputsWritable(writable);
+        try {
+            v = producer.layer().recompute(inputs, ctx);
+        } finally {
+            ctx.setInputsWritable(null);
+        }
+        Tensor output = v;
+        scratch.removeIf(s -> s.data() == output.data());
         boolean restored = false;
         if (released.contains(t)) {
             for (Context c : contexts.values()) {

@@ -46,7 +46,7 @@ public final class Add extends Layer {
             }
         }
         ctx.save(inputs.size());
-        return sum(inputs);
+        return sum(inputs, ctx);
     }
 
     @Override
@@ -56,12 +56,16 @@ public final class Add extends Layer {
 
     @Override
     public Tensor recompute(List<Tensor> inputs, Context ctx) {
-        return sum(inputs);
+        return sum(inputs, ctx);
     }
 
-    /** The inputs added in order, left to right. */
-    private static Tensor sum(List<Tensor> inputs) {
-        Tensor y = Tensor.uninitialized(inputs.get(0).shape());
+    /**
+     * The inputs added in order, left to right (into the first or second input's array when the
+     * graph says nothing reads it after this layer: {@code a + b} is {@code b + a}, bit for bit).
+     */
+    private static Tensor sum(List<Tensor> inputs, Context ctx) {
+        Tensor y = ctx.inputWritable(0) ? inputs.get(0)
+                : ctx.inputWritable(1) ? inputs.get(1) : Tensor.uninitialized(inputs.get(0).shape());
         Kernels k = Kernels.get();
         k.add(inputs.get(0).data(), inputs.get(1).data(), y.data(), y.size());
         for (int i = 2; i < inputs.size(); i++) {

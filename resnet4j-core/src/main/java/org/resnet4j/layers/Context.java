@@ -12,6 +12,7 @@ public final class Context {
     private Object[] saved = new Object[0];
     private boolean[] inputGradients;
     private boolean outputGradientWritable;
+    private boolean[] inputsWritable;
 
     /** Keeps {@code values} for backward, replacing anything saved before. */
     public void save(Object... values) {
@@ -37,6 +38,21 @@ public final class Context {
      */
     public boolean needsInputGradient(int i) {
         return inputGradients == null || inputGradients[i];
+    }
+
+    /**
+     * Whether this call may write its output into the array of input {@code i} (and return a
+     * tensor over it), because nothing reads that input after it: no later layer, no context,
+     * nothing handed out. Only the graph can tell; false unless it says so. A layer that keeps
+     * its input for backward must not use it.
+     */
+    public boolean inputWritable(int i) {
+        return inputsWritable != null && inputsWritable[i];
+    }
+
+    /** Set by the graph before forward (or a recomputation); see {@link #inputWritable(int)}. */
+    public void setInputsWritable(boolean[] writable) {
+        this.inputsWritable = writable;
     }
 
     /**

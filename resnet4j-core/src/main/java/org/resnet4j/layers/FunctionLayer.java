@@ -35,9 +35,18 @@ abstract class FunctionLayer extends SingleInputLayer implements ActivatedLayer 
 
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
-        Tensor y = function.apply(x);
+        Tensor y = apply(x, ctx);
         ctx.save(y);
         return y;
+    }
+
+    /** {@code f(x)}, into x's array when the graph says nothing reads x after this layer. */
+    private Tensor apply(Tensor x, Context ctx) {
+        if (ctx.inputWritable(0)) {
+            function.forward(x.data(), x.data(), x.size(), x.shape().dim(-1));
+            return x;
+        }
+        return function.apply(x);
     }
 
     @Override
@@ -47,7 +56,7 @@ abstract class FunctionLayer extends SingleInputLayer implements ActivatedLayer 
 
     @Override
     public Tensor recompute(List<Tensor> inputs, Context ctx) {
-        return function.apply(inputs.get(0));
+        return apply(inputs.get(0), ctx);
     }
 
     @Override

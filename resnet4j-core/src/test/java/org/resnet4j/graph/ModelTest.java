@@ -58,6 +58,35 @@ class ModelTest {
     }
 
     @Test
+    void aLayerWritesOverItsInputOnlyWhenNothingReadsItAfter() {
+        // d = 0.5 * (x0 + x1 + x2) in each of 3 units; tanh(d) may not overwrite d while a later
+        // layer still reads d, nor while a view of d (Flatten) is still to be read.
+        Tensor in = Tensor.of(Shape.of(1, 3), 0.2f, 0.4f, 0.6f);
+        float d = 0.5f * (0.2f + 0.4f + 0.6f);
+        float expected = 3 * d + 3 * (float) Math.tanh(d);
+
+        SymbolicTensor x = InputLayer.input(3);
+        SymbolicTensor dense = constant(3, 0.5f).apply(x);
+        SymbolicTensor laterReader = constant(1, 1f).apply(dense);
+        SymbolicTensor tanh = new Activation(ActivationFunction.TANH).apply(dense);
+        Model twoReaders = new Model(x, new Add().apply(constant(1, 1f).apply(tanh), laterReader), "two readers");
+        assertEquals(expected, twoReaders.predict(in).data()[0], 1e-6f);
+        assertEquals(expected, twoReaders.forward(in, true).output().data()[0], 1e-6f);
+
+        x = InputLayer.input(3);
+        dense = constant(3, 0.5f).apply(x);
+        SymbolicTensor view = new org.resnet4j.layers.Flatten().apply(dense);
+        SymbolicTensor fromView = constant(1, 1f).apply(view);
+        tanh = new Activation(ActivationFunction.TANH).apply(dense);
+        Model withView = new Model(x, new Add().apply(fromView, constant(1, 1f).apply(tanh)), "view");
+        assertEquals(expected, withView.predict(in).data()[0], 1e-6f);
+    }
+
+    private static Dense constant(int units, float weight) {
+        return Dense.builder(units).useBias(false).kernelInitializer(new Constant(weight)).build();
+    }
+
+    @Test
     void backwardToWeightsGivesTheSameWeightGradientsAndSkipsTheRest() {
         // input -> conv (frozen) -> conv -> flatten -> dense, with a shortcut join.
         org.resnet4j.layers.initializers.RandomSeeds.setSeed(3);
