@@ -55,7 +55,8 @@ class RecomputationTest {
         SymbolicTensor shortcut = bn("b1_short_bn", conv("b1_short_conv", FILTERS, h));
         SymbolicTensor b1 = relu("b1_out", new Add("b1_add").apply(main, shortcut));
         SymbolicTensor b2 = relu("b2_out", new Add("b2_add").apply(bn("b2_bn", conv("b2_conv", FILTERS, b1)), b1));
-        SymbolicTensor b3 = relu("b3_out", new Add("b3_add").apply(bn("b3_bn", conv("b3_conv", FILTERS, b2)), b2));
+        // Shortcut first: a rebuild may write into the intermediate it made, never into b2.
+        SymbolicTensor b3 = relu("b3_out", new Add("b3_add").apply(b2, bn("b3_bn", conv("b3_conv", FILTERS, b2))));
         SymbolicTensor dropped = relu("drop_relu", new Dropout(0.5, 9L, "drop").apply(conv("drop_conv", FILTERS, b3)));
         SymbolicTensor merged = new Add("merge").apply(b3, conv("last_conv", FILTERS, dropped));
         SymbolicTensor gap = new GlobalAveragePooling2D("gap").apply(merged);
