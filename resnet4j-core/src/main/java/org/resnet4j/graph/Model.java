@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.resnet4j.layers.Context;
 import org.resnet4j.layers.InputLayer;
 import org.resnet4j.layers.Layer;
@@ -247,9 +248,10 @@ public final class Model {
      * its backward pass.
      */
     public ForwardPass forward(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep) {
+        serve(inputValues);
         Map<Node, Context> contexts = new IdentityHashMap<>();
         Recomputation recomputation = recomputeActivations ? new Recomputation(contexts, keptSet(keep)) : null;
-        Map<SymbolicTensor, Tensor> values = run(inputValues, training, keep, contexts, recomputation);
+        Map<SymbolicTensor, Tensor> values = run(inputValues, training, keep, contexts, recomputation, null);
         List<Tensor> outs = new ArrayList<>();
         for (SymbolicTensor t : outputs) {
             outs.add(values.get(t));
@@ -270,6 +272,19 @@ public final class Model {
 
     public boolean recomputeActivations() {
         return recomputeActivations;
+    }
+
+    /**
+     * Tells this thread's pool the batch shape of a training-mode run about to start (see
+     * {@link ArrayPool#serve}). Inference runs ({@link #predict}) are left out: they keep far
+     * fewer arrays, and evaluation between epochs would otherwise change shapes back and forth.
+     */
+    private void serve(List<Tensor> inputValues) {
+        List<Shape> shapes = new ArrayList<>(inputValues.size());
+        for (Tensor t : inputValues) {
+            shapes.add(t.shape());
+        }
+        pools.get().serve(shapes);
     }
 
     /** This thread's pool of recycled arrays for this model's runs. */
@@ -297,7 +312,32 @@ public final class Model {
      * intermediate tensors are released as soon as nothing needs them.
      */
     public Tensor predict(Tensor input) {
-        return run(List.of(input), false, List.of(), null, null).get(outputs.get(0));
+        return run(List.of(input), false, List.of(), null, null, null).get(outputs.get(0));
+    }
+
+    /**
+     * Runs the model once and shows {@code observer} the value of each tensor in
+     * {@code watched} as soon as it is computed, as PyTorch's forward hooks do. Nothing is kept
+     * for backward, so every intermediate array goes back to the pool as the run goes (a
+     * training-mode forward pass that is never backpropagated would keep them all): the
+     * observer must copy what it needs and not hold on to the tensors it is shown. Returns the
+     * outputs.
+     */
+    public List<Tensor> observe(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> watched,
+                                BiConsumer<SymbolicTensor, Tensor> observer) {
+        serve(inputValues);
+        Set<SymbolicTensor> watch = Collections.newSetFromMap(new IdentityHashMap<>());
+        watch.addAll(watched);
+        Map<SymbolicTensor, Tensor> values = run(inputValues, training, List.of(), null, null, (t, v) -> {
+            if (watch.contains(t)) {
+                observer.accept(t, v);
+            }
+        });
+        List<Tensor> outs = new ArrayList<>();
+        for (SymbolicTensor t : outputs) {
+            outs.add(values.get(t));
+        }
+        return outs;
     }
 
     /**
@@ -309,8 +349,12 @@ public final class Model {
      * ReLU has run, its input is not).
      */
     private Map<SymbolicTensor, Tensor> run(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep,
-                                            Map<Node, Context> contexts, Recomputation recomputation) {
+                                            Map<Node, Context> contexts, Recomputation recomputation,
+                                            BiConsumer<SymbolicTensor, Tensor> observer) {
         Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
+        if (observer != null) {
+            values.forEach(observer);
+        }
         Map<SymbolicTensor, Integer> consumers = consumerCounts();
         Set<SymbolicTensor> kept = keptSet(keep);
         Collection<Context> holders = contexts == null ? List.of() : contexts.values();
@@ -331,6 +375,9 @@ public final class Model {
                 }
                 if (recomputation != null) {
                     recomputation.produced(node.output(), y);
+                }
+                if (observer != null) {
+                    observer.accept(node.output(), y);
                 }
                 Map<SymbolicTensor, Tensor> dropped = release(node, values, consumers, kept);
                 values.put(node.output(), y);

@@ -39,6 +39,7 @@ public final class ArrayPool {
     private final Map<Integer, ArrayDeque<Entry>> free = new HashMap<>();
     private final Set<float[]> pooled = Collections.newSetFromMap(new IdentityHashMap<>());
     private long generation;
+    private Object servedShape;
 
     /** The pool active on this thread, or {@code null}. */
     public static ArrayPool active() {
@@ -61,7 +62,7 @@ public final class ArrayPool {
         ArrayPool previous = ACTIVE.get();
         ACTIVE.set(this);
         generation++;
-        dropOlderThan(generation - 2);
+        Reclaimer.dropped(drop(generation - 2), false);
         return () -> ACTIVE.set(previous);
     }
 
@@ -106,6 +107,21 @@ public final class ArrayPool {
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(new Entry(a, generation));
     }
 
+    /**
+     * Declares the batch shape of the run about to start: when it differs from the last one
+     * declared, every free array is dropped at once. A training step holds hundreds of MB of
+     * arrays sized by its batch; the smaller last batch of an epoch needs a set of other sizes,
+     * and keeping both sets would double the memory of the step.
+     */
+    public void serve(Object shape) {
+        if (servedShape != null && !servedShape.equals(shape)) {
+            // Reclaimed before the arrays of the new shape are made, so that they take the
+            // place of the old ones instead of adding to them.
+            Reclaimer.dropped(drop(Long.MAX_VALUE), true);
+        }
+        servedShape = shape;
+    }
+
     /** Floats held, free for reuse. */
     public long freeFloats() {
         long n = 0;
@@ -117,15 +133,72 @@ public final class ArrayPool {
         return n;
     }
 
-    private void dropOlderThan(long oldest) {
+    /** Drops the free arrays given back before activation {@code oldest}; returns how many floats. */
+    private long drop(long oldest) {
+        long dropped = 0;
         for (ArrayDeque<Entry> q : free.values()) {
             for (Iterator<Entry> it = q.iterator(); it.hasNext(); ) {
                 Entry e = it.next();
                 if (e.generation() < oldest) {
                     pooled.remove(e.array());
                     it.remove();
+                    dropped += e.array().length;
                 }
             }
+        }
+        return dropped;
+    }
+
+    /**
+     * Reclaims the arrays pools drop. A dropped array has lived long enough to sit in the old
+     * generation, which the serial and parallel collectors only reclaim in a full collection,
+     * and they grow the heap rather than run one until it reaches its maximum (a quarter of
+     * the machine's memory by default). So a training run whose pools drop arrays at every
+     * change of batch shape (the last, smaller batch of an epoch, validation) would grow by
+     * hundreds of MB per epoch. Once pools have dropped {@link #THRESHOLD_FLOATS} since the
+     * last time, this asks for a full collection: with a heap of large arrays it takes tens of
+     * milliseconds. Other collectors (G1, ZGC) reclaim old garbage on their own and are left
+     * alone, as is everything with {@code -Dresnet4j.arrayPool.collect=false}.
+     */
+    static final class Reclaimer {
+
+        /** 16 M floats: 64 MB. */
+        static final long THRESHOLD_FLOATS = 16L << 20;
+        /** 4 M floats: 16 MB. */
+        static final long MIN_NOW_FLOATS = 4L << 20;
+
+        private static final boolean NEEDED = !"false".equalsIgnoreCase(
+                System.getProperty("resnet4j.arrayPool.collect", "true")) && growsInsteadOfCollecting();
+        private static final java.util.concurrent.atomic.AtomicLong SINCE = new java.util.concurrent.atomic.AtomicLong();
+
+        private Reclaimer() {
+        }
+
+        /**
+         * Pools dropped {@code floats}; {@code now}: a whole set at a change of batch shape,
+         * collected at once (when at least {@link #MIN_NOW_FLOATS}), before its successor is made.
+         */
+        static void dropped(long floats, boolean now) {
+            if (!NEEDED || floats == 0) {
+                return;
+            }
+            long since = SINCE.addAndGet(floats);
+            if (since >= THRESHOLD_FLOATS || (now && floats >= MIN_NOW_FLOATS)) {
+                SINCE.set(0);
+                System.gc();
+            }
+        }
+
+        /** Whether the old generation is collected by the serial or the parallel collector. */
+        private static boolean growsInsteadOfCollecting() {
+            for (java.lang.management.GarbageCollectorMXBean gc
+                    : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                String name = gc.getName();
+                if (name.equals("MarkSweepCompact") || name.equals("PS MarkSweep")) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

@@ -5,7 +5,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.resnet4j.data.Batches;
-import org.resnet4j.graph.ForwardPass;
 import org.resnet4j.graph.Model;
 import org.resnet4j.layers.BatchNormalization;
 import org.resnet4j.layers.Node;
@@ -67,10 +66,11 @@ public final class PreciseBatchNorm implements Callback {
         int n = x.shape().dim(0);
         int[] order = Batches.permutation(n, seed);
         Map<BatchNormalization, double[][]> sums = new IdentityHashMap<>();
-        List<SymbolicTensor> bnInputs = new ArrayList<>();
+        // The layers each BatchNormalization input feeds (a tensor may feed several).
+        Map<SymbolicTensor, List<BatchNormalization>> readers = new IdentityHashMap<>();
         for (Node node : model.nodes()) {
             if (node.layer() instanceof BatchNormalization bn && bn.isTrainable()) {
-                bnInputs.add(node.inputs().get(0));
+                readers.computeIfAbsent(node.inputs().get(0), t -> new ArrayList<>()).add(bn);
             }
         }
         for (int b = 0; b < batches && (long) b * batchSize < n; b++) {
@@ -78,27 +78,12 @@ public final class PreciseBatchNorm implements Callback {
             int to = Math.min(n, from + batchSize);
             int[] idx = new int[to - from];
             System.arraycopy(order, from, idx, 0, idx.length);
-            ForwardPass pass = model.forward(List.of(Trainer.gather(x, idx)), true, bnInputs);
-            for (Node node : model.nodes()) {
-                if (!(node.layer() instanceof BatchNormalization bn) || !bn.isTrainable()) {
-                    continue;
+            // Each BatchNormalization input is summed as the pass makes it; the pass keeps nothing.
+            model.observe(List.of(Trainer.gather(x, idx)), true, readers.keySet(), (t, in) -> {
+                for (BatchNormalization bn : readers.get(t)) {
+                    add(sums.computeIfAbsent(bn, k -> new double[3][]), in);
                 }
-                Tensor in = pass.valueOf(node.inputs().get(0));
-                int c = in.shape().dim(-1);
-                int rows = in.size() / c;
-                // [0]: sum of values, [1]: sum of squares, [2][0]: count; doubles keep it exact enough.
-                double[][] s = sums.computeIfAbsent(bn, k -> new double[][] {new double[c], new double[c], new double[1]});
-                float[] v = in.data();
-                for (int r = 0; r < rows; r++) {
-                    int base = r * c;
-                    for (int ch = 0; ch < c; ch++) {
-                        double value = v[base + ch];
-                        s[0][ch] += value;
-                        s[1][ch] += value * value;
-                    }
-                }
-                s[2][0] += rows;
-            }
+            });
         }
         for (Map.Entry<BatchNormalization, double[][]> e : sums.entrySet()) {
             double[][] s = e.getValue();
@@ -110,5 +95,26 @@ public final class PreciseBatchNorm implements Callback {
                 var[ch] = (float) Math.max(0, s[1][ch] / s[2][0] - mu * mu);
             }
         }
+    }
+
+    /** Adds {@code in}'s per-channel sum, sum of squares and count into {@code s} ([0], [1], [2][0]), in doubles. */
+    private static void add(double[][] s, Tensor in) {
+        int c = in.shape().dim(-1);
+        int rows = in.size() / c;
+        if (s[0] == null) {
+            s[0] = new double[c];
+            s[1] = new double[c];
+            s[2] = new double[1];
+        }
+        float[] v = in.data();
+        for (int r = 0; r < rows; r++) {
+            int base = r * c;
+            for (int ch = 0; ch < c; ch++) {
+                double value = v[base + ch];
+                s[0][ch] += value;
+                s[1][ch] += value * value;
+            }
+        }
+        s[2][0] += rows;
     }
 }

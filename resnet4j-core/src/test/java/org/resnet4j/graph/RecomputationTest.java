@@ -2,6 +2,7 @@ package org.resnet4j.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +139,36 @@ class RecomputationTest {
 
     private static Tensor input() {
         return GradientCheck.uniform(Shape.of(2, 16, 16, 3), new SplittableRandom(7), -1, 1);
+    }
+
+    @Test
+    void anObservedPassShowsTheValuesForwardComputesAndKeepsNothing() {
+        RandomSeeds.setSeed(2);
+        Model m = blocks();
+        SymbolicTensor watched = findOutput(m, "b2_add");
+        Tensor x = input();
+        ForwardPass pass = m.forward(List.of(x), true, List.of(watched));
+        float[] expected = pass.valueOf(watched).data().clone();
+        RandomSeeds.setSeed(2);
+        Model fresh = blocks();
+        float[][] seen = new float[1][];
+        List<Tensor> out = fresh.observe(List.of(x), true, List.of(findOutput(fresh, "b2_add")),
+                (t, v) -> seen[0] = v.data().clone());
+        assertArrayEquals(expected, seen[0]);
+        assertArrayEquals(pass.output().data(), out.get(0).data());
+        // The intermediate arrays went back to the pool, not only those a pass kept for
+        // backward lets go of.
+        assertTrue(fresh.pool().freeFloats() > m.pool().freeFloats(),
+                fresh.pool().freeFloats() + " floats free after observing, " + m.pool().freeFloats() + " after forward");
+    }
+
+    private static SymbolicTensor findOutput(Model m, String layer) {
+        for (org.resnet4j.layers.Node n : m.nodes()) {
+            if (n.layer().name().equals(layer)) {
+                return n.output();
+            }
+        }
+        throw new AssertionError(layer);
     }
 
     @Test

@@ -56,6 +56,17 @@ class ArrayPoolTest {
     }
 
     @Test
+    void aNewBatchShapeDropsEveryFreeArrayAndTheSameShapeKeepsThem() {
+        ArrayPool pool = new ArrayPool();
+        pool.serve(List.of(Shape.of(32, 8)));
+        pool.give(new float[ArrayPool.MIN_FLOATS]);
+        pool.serve(List.of(Shape.of(32, 8)));
+        assertEquals(ArrayPool.MIN_FLOATS, pool.freeFloats(), "same shape: kept");
+        pool.serve(List.of(Shape.of(24, 8)));
+        assertEquals(0, pool.freeFloats(), "new shape: dropped");
+    }
+
+    @Test
     void trainingWithRecycledArraysIsBitIdenticalToTrainingWithout() {
         Dataset data = SyntheticSigns.generate(16, 3);
         List<float[]> with = train(data, true);
