@@ -227,7 +227,8 @@ public final class ForwardPass {
                     needed[k] = need.contains(node.inputs().get(k));
                 }
                 ctx.setInputGradientsNeeded(needed);
-                ctx.setOutputGradientWritable(!sharedElsewhere(g.data(), null, grads, foreign, List.of(), -1));
+                ctx.setOutputGradientWritable(model.writeInPlace()
+                        && !sharedElsewhere(g.data(), null, grads, foreign, List.of(), -1));
                 boolean fromLogits = preActivation && model.outputs().contains(node.output());
                 List<Tensor> inGrads = fromLogits
                         ? ((ActivatedLayer) node.layer()).backwardFromPreActivation(g, ctx)
@@ -264,7 +265,7 @@ public final class ForwardPass {
             return;
         }
         float[] a = prev.data();
-        if (sharedElsewhere(a, t, grads, foreign, inGrads, k)) {
+        if (!model.writeInPlace() || sharedElsewhere(a, t, grads, foreign, inGrads, k)) {
             Tensor sum = Tensor.uninitialized(g.shape());
             Kernels.get().add(a, g.data(), sum.data(), sum.size());
             grads.put(t, sum);

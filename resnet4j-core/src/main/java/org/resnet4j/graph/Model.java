@@ -40,6 +40,7 @@ public final class Model {
     private final ThreadLocal<ArrayPool> pools = ThreadLocal.withInitial(ArrayPool::new);
     private final List<Layer> layers;
     private volatile boolean recomputeActivations = true;
+    private volatile boolean writeInPlace = true;
 
     /** A model of one input and one output. */
     public Model(SymbolicTensor input, SymbolicTensor output, String name) {
@@ -275,9 +276,24 @@ public final class Model {
     }
 
     /**
-     * Tells this thread's pool the batch shape of a training-mode run about to start (see
-     * {@link ArrayPool#serve}). Inference runs ({@link #predict}) are left out: they keep far
-     * fewer arrays, and evaluation between epochs would otherwise change shapes back and forth.
+     * Whether layers may write their outputs over inputs nothing reads after them, and
+     * backward its gradients over gradients it alone owns (on by default; the same results bit
+     * for bit, in fewer arrays). Off, every value and gradient gets an array of its own: the
+     * reference the tests compare with.
+     */
+    void setWriteInPlace(boolean on) {
+        this.writeInPlace = on;
+    }
+
+    boolean writeInPlace() {
+        return writeInPlace;
+    }
+
+    /**
+     * Tells this thread's pool the batch shape of a {@link #forward} or {@link #observe} run about
+     * to start (see {@link ArrayPool#serve}): the runs of training. {@link #predict} is left out:
+     * it keeps far fewer arrays, and evaluation between epochs would otherwise change shapes
+     * back and forth.
      */
     private void serve(List<Tensor> inputValues) {
         List<Shape> shapes = new ArrayList<>(inputValues.size());
@@ -368,7 +384,9 @@ public final class Model {
                     continue;
                 }
                 Context ctx = new Context();
-                ctx.setInputsWritable(lastReads(node, values, consumers, kept, holders));
+                if (writeInPlace) {
+                    ctx.setInputsWritable(lastReads(node, values, consumers, kept, holders));
+                }
                 Tensor y = node.layer().forward(gather(node, values), ctx, training);
                 if (contexts != null) {
                     contexts.put(node, ctx);
@@ -387,7 +405,8 @@ public final class Model {
                         continue;
                     }
                     if (!referenced(array, holders, List.of())
-                            || (recomputation != null && recomputation.release(e.getKey(), holders))) {
+                            || (recomputation != null && recomputation.release(e.getKey(), holders)
+                                && !referenced(array, holders, List.of()))) {
                         pool.give(array);
                     }
                 }

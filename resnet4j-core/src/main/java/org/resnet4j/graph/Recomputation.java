@@ -30,10 +30,15 @@ import org.resnet4j.tensor.Tensor;
  *
  * <p>A value is let go only when it can be rebuilt from values that are sure to be there in
  * backward: its producer must {@link org.resnet4j.layers.Layer#canRecompute() recompute}, and
- * each of the producer's inputs must be a model input or kept value, kept by the producer's own
- * context (BatchNormalization keeps its input), or rebuildable in turn. A producer runs before
- * every layer that reads its output, so its backward (which releases its context) comes after
- * theirs: what it keeps is still there whenever the value is rebuilt.
+ * each of the producer's inputs must be a model input or a value the pass hands out, a value
+ * kept by the producer's own context (BatchNormalization keeps its input) or by the input's
+ * producer (a ReLU keeps its output), or a value rebuildable in turn that was not itself let
+ * go (a chain of let-go values, each the shortcut of the next block, would all be held at once
+ * in backward, as many as forward kept). Those producers run before every layer that reads
+ * the value, so their backward (which clears their contexts) comes after theirs: what they
+ * keep is still there whenever the value is rebuilt. An array a recipe reads is never let go
+ * under another tensor's name (a view of it). Rebuilds read model inputs and handed-out values
+ * as they are when backward runs, as the layers' own backward passes do.
  */
 final class Recomputation {
 
@@ -49,6 +54,8 @@ final class Recomputation {
      * that cannot be rebuilt. Decided in forward, once.
      */
     private final Map<SymbolicTensor, boolean[]> recipes = new IdentityHashMap<>();
+    /** The arrays recipes read as forward left them: never let go of, under any tensor's name. */
+    private final Set<float[]> storedArrays = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<SymbolicTensor> released = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Released values rebuilt in backward (and put back into their contexts). */
     private final Map<SymbolicTensor, Tensor> rebuilt = new IdentityHashMap<>();
@@ -74,10 +81,12 @@ final class Recomputation {
      * array is then free).
      */
     boolean release(SymbolicTensor t, Collection<Context> holders) {
-        if (recipe(t) == null) {
+        float[] array = produced.get(t).data();
+        // A recipe may read the array as another tensor's value (a view of it, as Flatten
+        // makes): it must stay.
+        if (recipe(t) == null || storedArrays.contains(array)) {
             return false;
         }
-        float[] array = produced.get(t).data();
         for (Context c : holders) {
             c.release(array, t);
         }
@@ -99,10 +108,20 @@ final class Recomputation {
                 // Rebuilding from a value that was itself let go would hold a whole chain of
                 // them at once in backward (the outputs of a stage's residual blocks, each the
                 // shortcut of the next), as many as forward would have kept.
-                stored[k] = !released.contains(in)
-                        && (kept.contains(in) || keeps(producer, in, t) || keeps(in.node(), in, null));
-                if (released.contains(in) || (!stored[k] && recipe(in) == null)) {
+                if (released.contains(in)) {
                     stored = null;
+                    break;
+                }
+                stored[k] = kept.contains(in) || keeps(producer, in, t) || keeps(in.node(), in, null);
+                if (!stored[k] && recipe(in) == null) {
+                    stored = null;
+                }
+            }
+        }
+        if (stored != null) {
+            for (int k = 0; k < stored.length; k++) {
+                if (stored[k]) {
+                    storedArrays.add(produced.get(producer.inputs().get(k)).data());
                 }
             }
         }

@@ -99,27 +99,28 @@ public final class Context {
 
     /**
      * What stands in the saved values for a tensor let go after forward: the key it will be
-     * rebuilt under, and the shape this context saw it with.
+     * rebuilt under, and the shape this context saw it with ({@code null}: saved as a bare array).
      */
     private record Released(Object key, Shape shape) {
     }
 
     /**
-     * Lets go of every saved tensor over {@code array}, leaving a placeholder for {@code key}
-     * that {@link #restore} fills before backward reads it; returns whether there was any.
+     * Lets go of every saved tensor over {@code array} (and the array itself where saved bare),
+     * leaving a placeholder for {@code key}
+     * that {@link #restore} fills before backward reads it.
      */
-    public boolean release(float[] array, Object key) {
+    public void release(float[] array, Object key) {
         boolean any = false;
         for (int i = 0; i < saved.length; i++) {
-            if (saved[i] instanceof Tensor t && t.data() == array) {
+            Object o = saved[i];
+            if (o == array || (o instanceof Tensor t && t.data() == array)) {
                 if (!any) {
                     saved = saved.clone();
                     any = true;
                 }
-                saved[i] = new Released(key, t.shape());
+                saved[i] = new Released(key, o instanceof Tensor t ? t.shape() : null);
             }
         }
-        return any;
     }
 
     /** The keys of the tensors let go by {@link #release} and not yet restored. */
@@ -141,7 +142,7 @@ public final class Context {
         boolean any = false;
         for (int i = 0; i < saved.length; i++) {
             if (saved[i] instanceof Released r && r.key() == key) {
-                saved[i] = new Tensor(r.shape(), array);
+                saved[i] = r.shape() == null ? array : new Tensor(r.shape(), array);
                 any = true;
             }
         }

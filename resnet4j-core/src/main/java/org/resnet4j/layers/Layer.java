@@ -93,7 +93,8 @@ public abstract class Layer {
      * The output of the forward call that filled {@code ctx}, computed again from the same
      * {@code inputs}, bit for bit, and changing no state (BatchNormalization's moving statistics
      * stay as they are). A training pass uses it to let go of values kept for backward and
-     * rebuild them when backward reaches them (see {@code ForwardPass}).
+     * rebuild them when backward reaches them (see {@code ForwardPass}). As in forward, it may
+     * write its output over an input where {@link Context#inputWritable(int)} allows.
      */
     public Tensor recompute(List<Tensor> inputs, Context ctx) {
         throw new UnsupportedOperationException("Layer '" + name + "' (" + className() + ") cannot recompute its output");

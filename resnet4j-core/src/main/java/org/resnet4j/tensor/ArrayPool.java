@@ -101,7 +101,7 @@ public final class ArrayPool {
      * copy; small arrays are ignored.
      */
     public void give(float[] a) {
-        if (a.length < MIN_FLOATS || !pooled.add(a)) {
+        if (!enabled || a.length < MIN_FLOATS || !pooled.add(a)) {
             return;
         }
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(new Entry(a, generation));
@@ -156,9 +156,13 @@ public final class ArrayPool {
      * the machine's memory by default). So a training run whose pools drop arrays at every
      * change of batch shape (the last, smaller batch of an epoch, validation) would grow by
      * hundreds of MB per epoch. Once pools have dropped {@link #THRESHOLD_FLOATS} since the
-     * last time, this asks for a full collection: with a heap of large arrays it takes tens of
-     * milliseconds. Other collectors (G1, ZGC) reclaim old garbage on their own and are left
-     * alone, as is everything with {@code -Dresnet4j.arrayPool.collect=false}.
+     * last time, or a whole set at a change of batch shape, this asks for a full collection
+     * ({@code System.gc()}), from within the model call whose pool dropped them: with a heap of
+     * large arrays it takes tens of milliseconds. So a program that keeps changing batch sizes
+     * (say, {@code predict} on batches of every size) under the serial collector pays such a
+     * pause now and then instead of a heap that grows to its maximum. Other collectors (G1,
+     * ZGC) reclaim old garbage on their own and are left alone, as is everything with
+     * {@code -Dresnet4j.arrayPool.collect=false}.
      */
     static final class Reclaimer {
 
@@ -169,7 +173,8 @@ public final class ArrayPool {
 
         private static final boolean NEEDED = !"false".equalsIgnoreCase(
                 System.getProperty("resnet4j.arrayPool.collect", "true")) && growsInsteadOfCollecting();
-        private static final java.util.concurrent.atomic.AtomicLong SINCE = new java.util.concurrent.atomic.AtomicLong();
+        /** Floats dropped since the last collection asked for, by the pools of every thread. */
+        private static long since;
 
         private Reclaimer() {
         }
@@ -182,9 +187,15 @@ public final class ArrayPool {
             if (!NEEDED || floats == 0) {
                 return;
             }
-            long since = SINCE.addAndGet(floats);
-            if (since >= THRESHOLD_FLOATS || (now && floats >= MIN_NOW_FLOATS)) {
-                SINCE.set(0);
+            boolean collect;
+            synchronized (Reclaimer.class) {
+                since += floats;
+                collect = since >= THRESHOLD_FLOATS || (now && floats >= MIN_NOW_FLOATS);
+                if (collect) {
+                    since = 0;
+                }
+            }
+            if (collect) {
                 System.gc();
             }
         }

@@ -56,6 +56,18 @@ class ArrayPoolTest {
     }
 
     @Test
+    void aDisabledPoolTakesNothingBack() {
+        ArrayPool pool = new ArrayPool();
+        ArrayPool.setEnabled(false);
+        try {
+            pool.give(new float[ArrayPool.MIN_FLOATS]);
+        } finally {
+            ArrayPool.setEnabled(true);
+        }
+        assertEquals(0, pool.freeFloats());
+    }
+
+    @Test
     void aNewBatchShapeDropsEveryFreeArrayAndTheSameShapeKeepsThem() {
         ArrayPool pool = new ArrayPool();
         pool.serve(List.of(Shape.of(32, 8)));
