@@ -189,6 +189,10 @@ public final class ForwardPass {
                     layerDone.accept(node.layer());
                 }
             }
+        } finally {
+            if (recomputation != null) {
+                recomputation.finished();
+            }
         }
         if (!inputGradients) {
             return List.of();

@@ -1,5 +1,6 @@
 package org.resnet4j.graph;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import org.resnet4j.layers.Context;
 import org.resnet4j.layers.Node;
 import org.resnet4j.layers.SymbolicTensor;
 import org.resnet4j.tensor.ArrayPool;
+import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
 /**
@@ -44,8 +46,16 @@ final class Recomputation {
 
     private final Map<Node, Context> contexts;
     private final Set<SymbolicTensor> kept;
-    /** Each node output's value from forward, by its symbolic tensor. */
-    private final Map<SymbolicTensor, Tensor> produced = new IdentityHashMap<>();
+    /**
+     * Each node output's value from forward, by its symbolic tensor, held weakly: a value that
+     * nothing else holds (the pool off, or an array too small for it) is left to the collector.
+     * Every value a recipe reads is held by a context or by the pass.
+     */
+    private final Map<SymbolicTensor, Produced> produced = new IdentityHashMap<>();
+
+    /** A value forward made: its shape, and its array while anything holds it. */
+    private record Produced(Shape shape, WeakReference<float[]> array) {
+    }
     /**
      * For each tensor found rebuildable: which inputs of its producer are read as forward left
      * them (model inputs and kept values, and values a context keeps until after the rebuild:
@@ -72,7 +82,26 @@ final class Recomputation {
 
     /** Records a node's output as forward makes it. */
     void produced(SymbolicTensor t, Tensor value) {
-        produced.put(t, value);
+        produced.put(t, new Produced(value.shape(), new WeakReference<>(value.data())));
+    }
+
+    /** The array forward gave {@code t}, or {@code null} once nothing holds it. */
+    private float[] array(SymbolicTensor t) {
+        Produced p = produced.get(t);
+        return p == null ? null : p.array().get();
+    }
+
+    /** The value forward gave {@code t}, which something must still hold. */
+    private Tensor value(SymbolicTensor t) {
+        return new Tensor(produced.get(t).shape(), array(t));
+    }
+
+    /** Backward is over: lets go of what rebuilds needed. */
+    void finished() {
+        produced.clear();
+        recipes.clear();
+        storedArrays.clear();
+        rebuilt.clear();
     }
 
     /**
@@ -81,7 +110,7 @@ final class Recomputation {
      * array is then free).
      */
     boolean release(SymbolicTensor t, Collection<Context> holders) {
-        float[] array = produced.get(t).data();
+        float[] array = array(t);
         // A recipe may read the array as another tensor's value (a view of it, as Flatten
         // makes): it must stay.
         if (recipe(t) == null || storedArrays.contains(array)) {
@@ -121,7 +150,7 @@ final class Recomputation {
         if (stored != null) {
             for (int k = 0; k < stored.length; k++) {
                 if (stored[k]) {
-                    storedArrays.add(produced.get(producer.inputs().get(k)).data());
+                    storedArrays.add(array(producer.inputs().get(k)));
                 }
             }
         }
@@ -137,12 +166,12 @@ final class Recomputation {
      * values, not the input's).
      */
     private boolean keeps(Node node, SymbolicTensor in, SymbolicTensor output) {
-        Tensor value = produced.get(in);
+        float[] value = array(in);
         Context ctx = contexts.get(node);
         if (value == null || ctx == null) {
             return false;
         }
-        return (output == null || produced.get(output).data() != value.data()) && ctx.references(value.data());
+        return (output == null || array(output) != value) && ctx.references(value);
     }
 
     /**
@@ -176,7 +205,7 @@ final class Recomputation {
         for (int k = 0; k < stored.length; k++) {
             SymbolicTensor in = producer.inputs().get(k);
             // An input let go after this recipe was made is rebuilt (or found rebuilt) too.
-            Tensor value = stored[k] && !released.contains(in) ? produced.get(in) : rebuild(in, scratch);
+            Tensor value = stored[k] && !released.contains(in) ? value(in) : rebuild(in, scratch);
             // An intermediate value computed for this rebuild alone may take the output.
             writable[k] = scratch.stream().anyMatch(s -> s == value) && inputs.stream().noneMatch(x -> x.data() == value.data());
             inputs.add(value);

@@ -60,7 +60,8 @@ public final class PreciseBatchNorm implements Callback {
     /**
      * Sets each trainable BatchNormalization layer's moving mean and variance to the mean and
      * (biased) variance of its input over up to {@code batches} seeded batches of {@code x},
-     * each normalised with its own statistics as in training.
+     * each normalised with its own statistics as in training. (A layer applied at several nodes
+     * adds its inputs in the order the pass computes them.)
      */
     public static void recompute(Model model, Tensor x, int batchSize, int batches, long seed) {
         int n = x.shape().dim(0);
