@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,16 +24,11 @@ import org.resnet4j.layers.Padding;
 import org.resnet4j.layers.Parameter;
 import org.resnet4j.layers.SymbolicTensor;
 import org.resnet4j.layers.initializers.RandomSeeds;
-import org.resnet4j.models.ResNet50;
 import org.resnet4j.tensor.ArrayPool;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 import org.resnet4j.testing.GradientCheck;
-import org.resnet4j.train.Adam;
-import org.resnet4j.train.FitOptions;
-import org.resnet4j.train.Losses;
-import org.resnet4j.train.Metrics;
-import org.resnet4j.train.Trainer;
+import org.resnet4j.testing.TrainingRuns;
 
 /**
  * Values let go after forward and rebuilt in backward: which ones, and that gradients and
@@ -216,17 +210,9 @@ class RecomputationTest {
     }
 
     private static List<float[]> train(Dataset data, boolean economical) {
-        RandomSeeds.setSeed(5);
-        Model m = ResNet50.build(new int[] {64, 64, 3}, 6);
-        m.setRecomputeActivations(economical);
-        m.setWriteInPlace(economical);
-        Trainer t = new Trainer(m, new Adam(1e-3), Losses.CATEGORICAL_CROSSENTROPY, Metrics.accuracy());
-        t.fit(data, null, FitOptions.defaults().epochs(1).batchSize(6).seed(2).verbose(false));
-        List<float[]> out = new ArrayList<>();
-        for (Parameter p : m.weights()) {
-            out.add(p.value().data().clone());
-        }
-        out.add(m.predict(data.x()).data());
-        return out;
+        return TrainingRuns.notebookResNetAfterOneEpoch(data, m -> {
+            m.setRecomputeActivations(economical);
+            m.setWriteInPlace(economical);
+        });
     }
 }

@@ -6,20 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.resnet4j.data.Dataset;
 import org.resnet4j.data.SyntheticSigns;
-import org.resnet4j.graph.Model;
-import org.resnet4j.layers.Parameter;
-import org.resnet4j.layers.initializers.RandomSeeds;
-import org.resnet4j.models.ResNet50;
-import org.resnet4j.train.Adam;
-import org.resnet4j.train.FitOptions;
-import org.resnet4j.train.Losses;
-import org.resnet4j.train.Metrics;
-import org.resnet4j.train.Trainer;
+import org.resnet4j.testing.TrainingRuns;
 
 /** Recycled arrays: what the pool hands out, and that training with it changes nothing. */
 class ArrayPoolTest {
@@ -92,16 +83,7 @@ class ArrayPoolTest {
     private static List<float[]> train(Dataset data, boolean recycle) {
         ArrayPool.setEnabled(recycle);
         try {
-            RandomSeeds.setSeed(5);
-            Model m = ResNet50.build(new int[] {64, 64, 3}, 6);
-            Trainer t = new Trainer(m, new Adam(1e-3), Losses.CATEGORICAL_CROSSENTROPY, Metrics.accuracy());
-            t.fit(data, null, FitOptions.defaults().epochs(1).batchSize(6).seed(2).verbose(false));
-            List<float[]> out = new ArrayList<>();
-            for (Parameter p : m.weights()) {
-                out.add(p.value().data().clone());
-            }
-            out.add(m.predict(data.x()).data());
-            return out;
+            return TrainingRuns.notebookResNetAfterOneEpoch(data, m -> { });
         } finally {
             ArrayPool.setEnabled(true);
         }
