@@ -251,13 +251,10 @@ public final class Model {
     public ForwardPass forward(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep) {
         serve(inputValues);
         Map<Node, Context> contexts = new IdentityHashMap<>();
-        Recomputation recomputation = recomputeActivations ? new Recomputation(contexts, keptSet(keep)) : null;
-        Map<SymbolicTensor, Tensor> values = run(inputValues, training, keep, contexts, recomputation, null);
-        List<Tensor> outs = new ArrayList<>();
-        for (SymbolicTensor t : outputs) {
-            outs.add(values.get(t));
-        }
-        return new ForwardPass(this, values, contexts, outs, recomputation);
+        Set<SymbolicTensor> kept = keptSet(keep);
+        Recomputation recomputation = recomputeActivations ? new Recomputation(contexts, kept) : null;
+        Map<SymbolicTensor, Tensor> values = run(inputValues, training, kept, contexts, recomputation, null);
+        return new ForwardPass(this, values, contexts, outputsOf(values), recomputation);
     }
 
     /**
@@ -328,7 +325,7 @@ public final class Model {
      * intermediate tensors are released as soon as nothing needs them.
      */
     public Tensor predict(Tensor input) {
-        return run(List.of(input), false, List.of(), null, null, null).get(outputs.get(0));
+        return run(List.of(input), false, keptSet(List.of()), null, null, null).get(outputs.get(0));
     }
 
     /**
@@ -344,12 +341,17 @@ public final class Model {
         serve(inputValues);
         Set<SymbolicTensor> watch = Collections.newSetFromMap(new IdentityHashMap<>());
         watch.addAll(watched);
-        Map<SymbolicTensor, Tensor> values = run(inputValues, training, List.of(), null, null, (t, v) -> {
+        Map<SymbolicTensor, Tensor> values = run(inputValues, training, keptSet(List.of()), null, null, (t, v) -> {
             if (watch.contains(t)) {
                 observer.accept(t, v);
             }
         });
-        List<Tensor> outs = new ArrayList<>();
+        return outputsOf(values);
+    }
+
+    /** The outputs' values among those a run left. */
+    private List<Tensor> outputsOf(Map<SymbolicTensor, Tensor> values) {
+        List<Tensor> outs = new ArrayList<>(outputs.size());
         for (SymbolicTensor t : outputs) {
             outs.add(values.get(t));
         }
@@ -357,14 +359,15 @@ public final class Model {
     }
 
     /**
-     * Runs every layer in order and returns the values left: the inputs, the outputs and those
-     * in {@code keep}. Every other value is let go as soon as the layers that read it have run;
-     * its array serves the next tensor of the same size unless a live value, or a context in
-     * {@code contexts} (each node's, when not {@code null}), still refers to it (a view of it,
-     * or what a layer kept for its backward pass: BatchNormalization's output is dead once its
-     * ReLU has run, its input is not).
+     * Runs every layer in order and returns the values left: those in {@code kept} (see
+     * {@link #keptSet}). Every other value is let go as soon as the layers that read it have
+     * run; its array serves the next tensor of the same size unless a live value, or a context
+     * in {@code contexts} (each node's, when not {@code null}), still refers to it (a view of
+     * it, or what a layer kept for its backward pass: BatchNormalization's output is dead once
+     * its ReLU has run, its input is not), or {@code recomputation} lets go of it there. Each
+     * value is shown to {@code observer} (when not {@code null}) as soon as it is made.
      */
-    private Map<SymbolicTensor, Tensor> run(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> keep,
+    private Map<SymbolicTensor, Tensor> run(List<Tensor> inputValues, boolean training, Set<SymbolicTensor> kept,
                                             Map<Node, Context> contexts, Recomputation recomputation,
                                             BiConsumer<SymbolicTensor, Tensor> observer) {
         Map<SymbolicTensor, Tensor> values = bindInputs(inputValues);
@@ -372,7 +375,6 @@ public final class Model {
             values.forEach(observer);
         }
         Map<SymbolicTensor, Integer> consumers = consumerCounts();
-        Set<SymbolicTensor> kept = keptSet(keep);
         Collection<Context> holders = contexts == null ? List.of() : contexts.values();
         if (recomputation != null) {
             values.forEach(recomputation::produced);
@@ -402,11 +404,13 @@ public final class Model {
                 for (Map.Entry<SymbolicTensor, Tensor> e : dropped.entrySet()) {
                     float[] array = e.getValue().data();
                     if (referenced(array, List.of(), values.values())) {
-                        continue;
+                        continue; // a live view of it
                     }
-                    if (!referenced(array, holders, List.of())
-                            || (recomputation != null && recomputation.release(e.getKey(), holders)
-                                && !referenced(array, holders, List.of()))) {
+                    boolean free = !referenced(array, holders, List.of());
+                    if (!free && recomputation != null && recomputation.release(e.getKey(), holders)) {
+                        free = !referenced(array, holders, List.of());
+                    }
+                    if (free) {
                         pool.give(array);
                     }
                 }
