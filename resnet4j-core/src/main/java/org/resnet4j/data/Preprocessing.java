@@ -47,13 +47,13 @@ public enum Preprocessing {
     /** A new tensor with this mode applied to NHWC RGB images in [0, 1]. */
     public Tensor apply(Tensor unitImages) {
         float[] x = unitImages.data();
-        float[] y = new float[x.length];
+        float[] y = new float[unitImages.size()];
         int c = unitImages.shape().dim(-1);
         if (c != 3 && (this == CAFFE || this == TORCH)) {
             throw new IllegalArgumentException("Preprocessing '" + id + "' needs RGB images (3 channels); received "
                     + unitImages.shape());
         }
-        for (int i = 0; i < x.length; i++) {
+        for (int i = 0; i < y.length; i++) {
             int ch = i % c;
             y[i] = switch (this) {
                 case NONE -> x[i] * 255f;

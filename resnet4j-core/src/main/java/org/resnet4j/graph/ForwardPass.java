@@ -25,6 +25,11 @@ public final class ForwardPass {
     private final Map<SymbolicTensor, Tensor> values;
     private final Map<Node, Context> contexts;
     private final List<Tensor> outputs;
+    /**
+     * The recycled arrays of values handed out, which {@link #values} holds as exact copies
+     * (see {@link Tensor#over}): still read by backward, so never written to nor recycled.
+     */
+    private final List<Tensor> longer = new ArrayList<>();
     /** What forward let go of and backward rebuilds, or {@code null}. */
     private final Recomputation recomputation;
     /** The pool of the thread running backward (pools are not shared between threads). */
@@ -36,8 +41,22 @@ public final class ForwardPass {
         this.model = model;
         this.values = values;
         this.contexts = contexts;
-        this.outputs = outputs;
         this.recomputation = recomputation;
+        // What the pass hands out (inputs, outputs, kept values) is exact, as a tensor outside
+        // a model's runs is.
+        Map<Tensor, Tensor> exact = new IdentityHashMap<>();
+        for (Map.Entry<SymbolicTensor, Tensor> e : values.entrySet()) {
+            Tensor v = e.getValue();
+            if (!v.isExact()) {
+                longer.add(v);
+                e.setValue(exact.computeIfAbsent(v, Tensor::copy));
+            }
+        }
+        List<Tensor> outs = new ArrayList<>(outputs.size());
+        for (Tensor t : outputs) {
+            outs.add(exact.getOrDefault(t, t));
+        }
+        this.outputs = outs;
     }
 
     /** The (first) output. */
@@ -162,6 +181,7 @@ public final class ForwardPass {
         // the pass hands out (inputs, outputs, kept tensors).
         List<Tensor> foreign = new ArrayList<>(outputGrads);
         foreign.addAll(values.values());
+        foreign.addAll(longer);
         Map<SymbolicTensor, Tensor> grads = new IdentityHashMap<>();
         for (int i = 0; i < outs.size(); i++) {
             Tensor g = outputGrads.get(i);
@@ -200,7 +220,7 @@ public final class ForwardPass {
         List<Tensor> result = new ArrayList<>();
         for (SymbolicTensor in : model.inputs()) {
             Tensor g = grads.get(in);
-            result.add(g != null ? g : Tensor.zeros(values.get(in).shape()));
+            result.add(g != null ? g.exact() : new Tensor(values.get(in).shape(), new float[values.get(in).size()]));
         }
         return result;
     }

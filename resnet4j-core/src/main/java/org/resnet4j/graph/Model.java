@@ -325,7 +325,7 @@ public final class Model {
      * intermediate tensors are released as soon as nothing needs them.
      */
     public Tensor predict(Tensor input) {
-        return run(List.of(input), false, keptSet(List.of()), null, null, null).get(outputs.get(0));
+        return run(List.of(input), false, keptSet(List.of()), null, null, null).get(outputs.get(0)).exact();
     }
 
     /**
@@ -333,8 +333,8 @@ public final class Model {
      * {@code watched} as soon as it is computed, as PyTorch's forward hooks do. Nothing is kept
      * for backward, so every intermediate array goes back to the pool as the run goes (a
      * training-mode forward pass that is never backpropagated would keep them all): the
-     * observer must copy what it needs and not hold on to the tensors it is shown. Returns the
-     * outputs.
+     * observer must copy what it needs and not hold on to the tensors it is shown (which may sit
+     * on longer recycled arrays: see {@link Tensor#over}). Returns the outputs.
      */
     public List<Tensor> observe(List<Tensor> inputValues, boolean training, Collection<SymbolicTensor> watched,
                                 BiConsumer<SymbolicTensor, Tensor> observer) {
@@ -346,7 +346,9 @@ public final class Model {
                 observer.accept(t, v);
             }
         });
-        return outputsOf(values);
+        List<Tensor> outs = outputsOf(values);
+        outs.replaceAll(Tensor::exact);
+        return outs;
     }
 
     /** The outputs' values among those a run left. */

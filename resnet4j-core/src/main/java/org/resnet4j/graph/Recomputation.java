@@ -93,7 +93,7 @@ final class Recomputation {
 
     /** The value forward gave {@code t}, which something must still hold. */
     private Tensor value(SymbolicTensor t) {
-        return new Tensor(produced.get(t).shape(), array(t));
+        return Tensor.over(produced.get(t).shape(), array(t));
     }
 
     /** Backward is over: lets go of what rebuilds needed. */

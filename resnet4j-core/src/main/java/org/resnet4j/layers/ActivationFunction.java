@@ -101,12 +101,12 @@ public enum ActivationFunction {
      * The gradient before the activation for a layer that ends with it: {@code dy} itself for
      * {@link #LINEAR} (no copy), else a new array.
      */
-    public float[] gradientBefore(float[] y, float[] dy, int lastDim) {
+    public float[] gradientBefore(float[] y, float[] dy, int n, int lastDim) {
         if (this == LINEAR) {
             return dy;
         }
-        float[] dz = new float[dy.length];
-        backward(y, dy, dz, dy.length, lastDim);
+        float[] dz = new float[n];
+        backward(y, dy, dz, n, lastDim);
         return dz;
     }
 

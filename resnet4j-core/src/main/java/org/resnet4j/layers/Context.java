@@ -142,7 +142,7 @@ public final class Context {
         boolean any = false;
         for (int i = 0; i < saved.length; i++) {
             if (saved[i] instanceof Released r && r.key() == key) {
-                saved[i] = r.shape() == null ? array : new Tensor(r.shape(), array);
+                saved[i] = r.shape() == null ? array : Tensor.over(r.shape(), array);
                 any = true;
             }
         }

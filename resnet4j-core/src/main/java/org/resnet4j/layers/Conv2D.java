@@ -139,7 +139,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(2);
-        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), filters), ctx);
+        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), dy.size(), filters), ctx);
     }
 
     @Override

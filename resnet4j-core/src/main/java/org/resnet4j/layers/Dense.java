@@ -98,7 +98,7 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Tensor y = ctx.saved(1);
-        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), units), ctx);
+        return backwardLinear(activation.gradientBefore(y.data(), dy.data(), dy.size(), units), ctx);
     }
 
     @Override

@@ -52,7 +52,10 @@ public final class Parameter {
      */
     public Tensor grad() {
         if (grad == null && learnable) {
-            grad = Tensor.zeros(value.shape());
+            // Exact, unlike other tensors made in a model's run: callers read it afterwards.
+            ArrayPool pool = ArrayPool.active();
+            int n = value.size();
+            grad = new Tensor(value.shape(), pool != null && n >= ArrayPool.MIN_FLOATS ? pool.takeExact(n) : new float[n]);
         }
         return grad;
     }

@@ -6,27 +6,57 @@ import java.util.function.IntToDoubleFunction;
 /**
  * A dense float32 tensor in row-major (C) order; images are NHWC. The data array is exposed on
  * purpose: kernels work on it directly. A tensor does no arithmetic of its own.
+ *
+ * <p>The tensor is the first {@link #size()} values of its array. The array is exactly that long
+ * except for the intermediate values of a model's runs, which sit on recycled arrays (see
+ * {@link ArrayPool}) that may be longer; what a model hands back to its caller (outputs, input
+ * gradients, kept values, predictions) is always exact.
  */
 public final class Tensor {
 
     private final Shape shape;
+    private final int size;
     private final float[] data;
 
-    /** A tensor that wraps {@code data} (not copied) with {@code shape}. */
+    /** A tensor that wraps {@code data} (not copied) with {@code shape}; its length must be the shape's size. */
     public Tensor(Shape shape, float[] data) {
-        if (data.length != shape.size()) {
-            throw new IllegalArgumentException("Tensor of shape " + shape + " needs " + shape.size()
-                    + " values; received " + data.length);
+        this(shape, data, false);
+    }
+
+    private Tensor(Shape shape, float[] data, boolean longer) {
+        int n = shape.size();
+        if (longer ? data.length < n : data.length != n) {
+            throw new IllegalArgumentException("Tensor of shape " + shape + " needs " + (longer ? "at least " : "")
+                    + n + " values; received " + data.length);
         }
         this.shape = shape;
+        this.size = n;
         this.data = data;
+    }
+
+    /**
+     * A tensor over the first {@code shape.size()} values of {@code data}, which may be longer: a
+     * recycled array (see {@link ArrayPool}).
+     */
+    public static Tensor over(Shape shape, float[] data) {
+        return new Tensor(shape, data, true);
+    }
+
+    /** This tensor when its array is exactly its size, else a copy on an exact array. */
+    public Tensor exact() {
+        return data.length == size ? this : copy();
+    }
+
+    /** Whether the array is exactly as long as the tensor (see {@link #over}). */
+    public boolean isExact() {
+        return data.length == size;
     }
 
     /** A tensor of zeros. */
     public static Tensor zeros(Shape shape) {
         ArrayPool pool = ArrayPool.active();
         int n = shape.size();
-        return new Tensor(shape, pool != null && n >= ArrayPool.MIN_FLOATS ? pool.take(n) : new float[n]);
+        return pool != null && n >= ArrayPool.MIN_FLOATS ? over(shape, pool.take(n)) : new Tensor(shape, new float[n]);
     }
 
     /**
@@ -36,7 +66,8 @@ public final class Tensor {
     public static Tensor uninitialized(Shape shape) {
         ArrayPool pool = ArrayPool.active();
         int n = shape.size();
-        return new Tensor(shape, pool != null && n >= ArrayPool.MIN_FLOATS ? pool.takeUninitialized(n) : new float[n]);
+        return pool != null && n >= ArrayPool.MIN_FLOATS
+                ? over(shape, pool.takeUninitialized(n)) : new Tensor(shape, new float[n]);
     }
 
     /** A tensor of zeros with the given dimensions. */
@@ -69,13 +100,17 @@ public final class Tensor {
         return shape;
     }
 
-    /** The backing array (row-major); changes write through. */
+    /**
+     * The backing array (row-major); changes write through. Its first {@link #size()} values are
+     * the tensor's (it can be longer only for a tensor made {@link #over} a recycled array).
+     */
     public float[] data() {
         return data;
     }
 
+    /** The number of values: the shape's size. */
     public int size() {
-        return data.length;
+        return size;
     }
 
     /** The element at a full index. */
@@ -103,14 +138,18 @@ public final class Tensor {
         return off;
     }
 
-    /** A deep copy. */
+    /** A deep copy, on an exact array. */
     public Tensor copy() {
-        return new Tensor(shape, data.clone());
+        return new Tensor(shape, Arrays.copyOf(data, size));
     }
 
     /** The same data seen with another shape of the same size. */
     public Tensor reshape(Shape newShape) {
-        return new Tensor(newShape, data);
+        if (newShape.size() != size) {
+            throw new IllegalArgumentException("Cannot reshape a tensor of shape " + shape + " (" + size
+                    + " values) to " + newShape + " (" + newShape.size() + " values)");
+        }
+        return new Tensor(newShape, data, true);
     }
 
     /** Samples {@code [from, to)} of the first dimension, copied. */
@@ -121,11 +160,11 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        int n = Math.min(data.length, 8);
+        int n = Math.min(size, 8);
         StringBuilder sb = new StringBuilder("Tensor").append(shape).append(" [");
         for (int i = 0; i < n; i++) {
             sb.append(i > 0 ? ", " : "").append(data[i]);
         }
-        return sb.append(data.length > n ? ", ...]" : "]").toString();
+        return sb.append(size > n ? ", ...]" : "]").toString();
     }
 }

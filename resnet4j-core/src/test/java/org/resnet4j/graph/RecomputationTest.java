@@ -175,7 +175,7 @@ class RecomputationTest {
         Model fresh = blocks();
         float[][] seen = new float[1][];
         List<Tensor> out = fresh.observe(List.of(x), true, List.of(findOutput(fresh, "b2_add")),
-                (t, v) -> seen[0] = v.data().clone());
+                (t, v) -> seen[0] = v.copy().data());
         assertArrayEquals(expected, seen[0]);
         assertArrayEquals(pass.output().data(), out.get(0).data());
         // The intermediate arrays went back to the pool, not only those a pass kept for

@@ -2,9 +2,11 @@ package org.resnet4j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,22 +72,87 @@ class ArrayPoolTest {
     }
 
     @Test
-    void trainingWithRecycledArraysIsBitIdenticalToTrainingWithout() {
-        Dataset data = SyntheticSigns.generate(16, 3);
-        List<float[]> with = train(data, true);
-        List<float[]> without = train(data, false);
-        assertEquals(without.size(), with.size());
-        for (int i = 0; i < with.size(); i++) {
-            assertArrayEquals(without.get(i), with.get(i), "weight " + i);
+    void aRequestTakesTheShortestFreeArrayThatFitsUpToTwiceItsLength() {
+        int n = ArrayPool.MIN_FLOATS;
+        ArrayPool pool = new ArrayPool();
+        float[] twice = new float[2 * n];
+        float[] longer = new float[n + 10];
+        pool.give(new float[2 * n + 1]);
+        pool.give(twice);
+        pool.give(longer);
+        pool.give(new float[n - 1]);
+        longer[n - 1] = 5f;
+        longer[n] = 7f;
+        try (ArrayPool.Scope s = pool.activate()) {
+            Tensor t = Tensor.zeros(Shape.of(n));
+            assertSame(longer, t.data());
+            assertEquals(n, t.size());
+            assertFalse(t.isExact());
+            assertEquals(0f, t.data()[n - 1], "the tensor's part is zeroed");
+            assertEquals(7f, t.data()[n], "past it, nothing is touched");
+            assertSame(twice, Tensor.uninitialized(Shape.of(n)).data());
+            assertNotSame(longer, Tensor.zeros(Shape.of(n)).data());
+            assertEquals(n, Tensor.zeros(Shape.of(n)).data().length, "more than twice as long: a new array");
         }
     }
 
-    private static List<float[]> train(Dataset data, boolean recycle) {
+    @Test
+    void anExactRequestTakesOnlyAnArrayOfItsLength() {
+        int n = ArrayPool.MIN_FLOATS;
+        ArrayPool pool = new ArrayPool();
+        float[] same = new float[n];
+        pool.give(new float[n + 1]);
+        assertEquals(n, pool.takeExact(n).length);
+        pool.give(same);
+        same[3] = 1f;
+        assertSame(same, pool.takeExact(n));
+        assertEquals(0f, same[3]);
+    }
+
+    @Test
+    void aModelHandsOutExactTensorsWhateverArraysItsRunsUse() {
+        ArrayPool.setPadding(3);
+        try {
+            Dataset data = SyntheticSigns.generate(4, 3);
+            org.resnet4j.graph.Model m = org.resnet4j.models.ResNet50.build(new int[] {64, 64, 3}, 6);
+            org.resnet4j.layers.SymbolicTensor kept = m.nodes().stream()
+                    .filter(n -> n.layer().name().equals("conv2_block1_out")).findFirst().orElseThrow().output();
+            org.resnet4j.graph.ForwardPass pass = m.forward(List.of(data.x()), true, List.of(kept));
+            for (Tensor t : List.of(pass.output(), pass.valueOf(kept),
+                    m.predict(data.x()))) {
+                assertTrue(t.isExact(), t.shape().toString());
+            }
+            assertTrue(pass.backward(Tensor.full(pass.output().shape(), 1f)).isExact());
+            for (org.resnet4j.layers.Parameter p : m.trainableWeights()) {
+                assertTrue(p.grad().isExact(), p.path());
+            }
+        } finally {
+            ArrayPool.setPadding(0);
+        }
+    }
+
+    @Test
+    void trainingWithRecycledArraysIsBitIdenticalToTrainingWithout() {
+        Dataset data = SyntheticSigns.generate(16, 3);
+        List<float[]> with = train(data, true, 0);
+        List<float[]> without = train(data, false, 0);
+        // Every array longer than asked, its excess NaN: a kernel reading past a tensor would show.
+        List<float[]> longer = train(data, true, 5);
+        assertEquals(without.size(), with.size());
+        for (int i = 0; i < with.size(); i++) {
+            assertArrayEquals(without.get(i), with.get(i), "weight " + i);
+            assertArrayEquals(without.get(i), longer.get(i), "weight " + i + ", longer arrays");
+        }
+    }
+
+    private static List<float[]> train(Dataset data, boolean recycle, int padding) {
         ArrayPool.setEnabled(recycle);
+        ArrayPool.setPadding(padding);
         try {
             return TrainingRuns.notebookResNetAfterOneEpoch(data, m -> { });
         } finally {
             ArrayPool.setEnabled(true);
+            ArrayPool.setPadding(0);
         }
     }
 }
