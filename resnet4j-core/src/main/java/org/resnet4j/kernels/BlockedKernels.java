@@ -3,6 +3,7 @@ package org.resnet4j.kernels;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
+import org.resnet4j.tensor.ArrayPool;
 
 /**
  * Plain-Java kernels that route convolution through one GEMM: a 1x1 stride-1 convolution in NHWC
@@ -23,7 +24,16 @@ public class BlockedKernels extends ScalarKernels {
     /** Below this many multiply-adds the fork-join overhead outweighs a second thread. */
     private static final long PARALLEL_THRESHOLD = 1L << 18;
 
+    /**
+     * About the most floats an im2col matrix holds at once (8 MB): a convolution whose patches
+     * for the whole batch would take more runs on a few images at a time, one GEMM each. The
+     * notebook's first convolution at batch 32 would need 19 MB for all of them; it runs in three.
+     */
+    static final int MAX_PATCH_FLOATS = 1 << 21;
+
     private final ThreadLocal<float[]> patchBuffer = ThreadLocal.withInitial(() -> new float[0]);
+    /** {@link #MAX_PATCH_FLOATS}, lowered by tests to exercise the image chunks on small inputs. */
+    private int maxPatchFloats = MAX_PATCH_FLOATS;
 
     @Override
     public String name() {
@@ -138,9 +148,11 @@ public class BlockedKernels extends ScalarKernels {
             gemm(false, false, g.patchRows(), g.outC(), g.inC(), x, 0, g.inC(), w, 0, g.outC(), y, 0, g.outC(), false);
             return;
         }
-        float[] col = im2col(g, x);
-        gemm(false, false, g.patchRows(), g.outC(), g.patchCols(), col, 0, g.patchCols(), w, 0, g.outC(),
-                y, 0, g.outC(), false);
+        int cols = g.patchCols();
+        inImageRuns(g, (col, from, to, r0, rows) -> {
+            im2col(g, x, col, r0, rows);
+            gemm(false, false, rows, g.outC(), cols, col, 0, cols, w, 0, g.outC(), y, r0 * g.outC(), g.outC(), false);
+        });
     }
 
     @Override
@@ -149,10 +161,11 @@ public class BlockedKernels extends ScalarKernels {
             gemm(false, true, g.patchRows(), g.inC(), g.outC(), dy, 0, g.outC(), w, 0, g.outC(), dx, 0, g.inC(), false);
             return;
         }
-        float[] col = buffer(g.patchRows() * g.patchCols());
-        gemm(false, true, g.patchRows(), g.patchCols(), g.outC(), dy, 0, g.outC(), w, 0, g.outC(),
-                col, 0, g.patchCols(), false);
-        col2im(g, col, dx);
+        int cols = g.patchCols();
+        inImageRuns(g, (col, from, to, r0, rows) -> {
+            gemm(false, true, rows, cols, g.outC(), dy, r0 * g.outC(), g.outC(), w, 0, g.outC(), col, 0, cols, false);
+            col2im(g, col, from, to, dx);
+        });
     }
 
     @Override
@@ -161,20 +174,79 @@ public class BlockedKernels extends ScalarKernels {
             gemm(true, false, g.inC(), g.outC(), g.patchRows(), x, 0, g.inC(), dy, 0, g.outC(), dw, 0, g.outC(), true);
             return;
         }
-        float[] col = im2col(g, x);
-        gemm(true, false, g.patchCols(), g.outC(), g.patchRows(), col, 0, g.patchCols(), dy, 0, g.outC(),
-                dw, 0, g.outC(), true);
-    }
-
-    /** Unrolls every receptive field into one row: {@code (patchRows, kH*kW*inC)}, zeros for padding. */
-    private float[] im2col(Conv2dGeometry g, float[] x) {
         int cols = g.patchCols();
-        float[] col = buffer(g.patchRows() * cols);
-        Parallel.forRange(g.patchRows(), cols, (from, to) -> im2colRows(g, x, col, from, to));
-        return col;
+        inImageRuns(g, (col, from, to, r0, rows) -> {
+            im2col(g, x, col, r0, rows);
+            gemm(true, false, cols, g.outC(), rows, col, 0, cols, dy, r0 * g.outC(), g.outC(), dw, 0, g.outC(), true);
+        });
     }
 
-    private static void im2colRows(Conv2dGeometry g, float[] x, float[] col, int from, int to) {
+    /** What a convolution does with the patch matrix of one run of images. */
+    private interface ImageRun {
+        /** Images {@code [from, to)}: patch rows {@code [r0, r0 + rows)}, held by {@code col} from its start. */
+        void run(float[] col, int from, int to, int r0, int rows);
+    }
+
+    /**
+     * Runs {@code body} over the batch in runs of images whose patches fit in
+     * {@link #MAX_PATCH_FLOATS}, with one patch matrix for them all: from the active
+     * {@link ArrayPool} inside a model's run (so that it is shared with the run's tensors and is
+     * not garbage when a larger one is needed), else the thread's own scratch array.
+     */
+    private void inImageRuns(Conv2dGeometry g, ImageRun body) {
+        int chunks = imageChunks(g);
+        int perImage = g.outH() * g.outW();
+        int size = ceilDiv(g.batch(), chunks) * perImage * g.patchCols();
+        ArrayPool pool = size >= ArrayPool.MIN_FLOATS ? ArrayPool.active() : null;
+        float[] col = pool != null ? pool.takeUninitialized(size) : buffer(size);
+        try {
+            for (int c = 0; c < chunks; c++) {
+                int from = chunkStart(g, chunks, c);
+                int to = chunkStart(g, chunks, c + 1);
+                body.run(col, from, to, from * perImage, (to - from) * perImage);
+            }
+        } finally {
+            if (pool != null) {
+                pool.give(col);
+            }
+        }
+    }
+
+    /**
+     * Into how many runs of images of about equal size the batch is split so that each run's
+     * patches fit in {@link #MAX_PATCH_FLOATS} (a run of one image may exceed it).
+     */
+    private int imageChunks(Conv2dGeometry g) {
+        long perImage = (long) g.outH() * g.outW() * g.patchCols();
+        long imagesPerRun = Math.max(1, maxPatchFloats / perImage);
+        return (int) Math.min(g.batch(), (g.batch() + imagesPerRun - 1) / imagesPerRun);
+    }
+
+    /** The first image of run {@code c} of {@code chunks} (the batch's size for {@code c == chunks}). */
+    private static int chunkStart(Conv2dGeometry g, int chunks, int c) {
+        return (int) ((long) g.batch() * c / chunks);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** Sets the im2col limit, for tests (at least one float). */
+    void setMaxPatchFloats(int floats) {
+        this.maxPatchFloats = Math.max(1, floats);
+    }
+
+    /**
+     * Unrolls the receptive fields of patch rows {@code [r0, r0 + rows)} into the rows of
+     * {@code col}, one per output pixel ({@code kH*kW*inC} values, zeros for padding).
+     */
+    private static void im2col(Conv2dGeometry g, float[] x, float[] col, int r0, int rows) {
+        int cols = g.patchCols();
+        Parallel.forRange(rows, cols, (from, to) -> im2colRows(g, x, col, r0, r0 + from, r0 + to));
+    }
+
+    /** Patch rows {@code [from, to)} into {@code col}, whose first row is patch row {@code r0}. */
+    private static void im2colRows(Conv2dGeometry g, float[] x, float[] col, int r0, int from, int to) {
         int cols = g.patchCols();
         int inC = g.inC();
         int perImage = g.outH() * g.outW();
@@ -182,7 +254,7 @@ public class BlockedKernels extends ScalarKernels {
             int nb = row / perImage;
             int oh = (row % perImage) / g.outW();
             int ow = row % g.outW();
-            int dst = row * cols;
+            int dst = (row - r0) * cols;
             int iw0 = ow * g.strideW() - g.padLeft();
             // A kernel row that lies wholly inside the image is one run of kW * inC values.
             boolean inside = iw0 >= 0 && iw0 + g.kW() <= g.inW();
@@ -206,23 +278,24 @@ public class BlockedKernels extends ScalarKernels {
     }
 
     /**
-     * The adjoint of im2col: adds every patch entry back to the input pixel it came from. Images
-     * are independent (split over threads); within one the rows are added in order.
+     * The adjoint of im2col for images {@code [first, last)}, whose patch rows {@code col} holds
+     * from its start: sets their input gradient to the sum of every patch entry taken from each
+     * pixel. Images are independent (split over threads); within one the rows are added in order.
      */
-    private static void col2im(Conv2dGeometry g, float[] col, float[] dx) {
+    private static void col2im(Conv2dGeometry g, float[] col, int first, int last, float[] dx) {
         int perImage = g.inH() * g.inW() * g.inC();
-        Parallel.forRange(g.batch(), (long) g.outH() * g.outW() * g.patchCols(), (from, to) -> {
-            Arrays.fill(dx, from * perImage, to * perImage, 0f);
-            for (int nb = from; nb < to; nb++) {
-                col2imImage(g, col, dx, nb);
+        Parallel.forRange(last - first, (long) g.outH() * g.outW() * g.patchCols(), (from, to) -> {
+            Arrays.fill(dx, (first + from) * perImage, (first + to) * perImage, 0f);
+            for (int i = from; i < to; i++) {
+                col2imImage(g, col, i * g.outH() * g.outW(), dx, first + i);
             }
         });
     }
 
-    private static void col2imImage(Conv2dGeometry g, float[] col, float[] dx, int nb) {
+    /** Adds the patch rows of image {@code nb}, at row {@code row} of {@code col}, into its input gradient. */
+    private static void col2imImage(Conv2dGeometry g, float[] col, int row, float[] dx, int nb) {
         int cols = g.patchCols();
         int inC = g.inC();
-        int row = nb * g.outH() * g.outW();
         for (int oh = 0; oh < g.outH(); oh++) {
             for (int ow = 0; ow < g.outW(); ow++, row++) {
                 int src = row * cols;

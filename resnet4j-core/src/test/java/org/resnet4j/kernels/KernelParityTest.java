@@ -316,6 +316,39 @@ abstract class KernelParityTest {
         }
     }
 
+    /** Convolutions whose patches exceed the im2col limit run a few images at a time, with the same results. */
+    @ParameterizedTest(name = "conv2d in image chunks {0}")
+    @MethodSource("convGeometries")
+    void convolutionInImageChunksMatchesScalar(String label, Conv2dGeometry g) {
+        BlockedKernels chunked = (BlockedKernels) fastKernels();
+        SplittableRandom rnd = new SplittableRandom(label.hashCode() + 1);
+        float[] x = random(rnd, g.inputSize());
+        float[] w = random(rnd, g.kernelSize());
+        float[] dy = random(rnd, g.outputSize());
+        float[] dwStart = random(rnd, g.kernelSize());
+        int perImage = g.outH() * g.outW() * g.patchCols();
+        float[] y = new float[g.outputSize()];
+        float[] dx = new float[g.inputSize()];
+        float[] dw = dwStart.clone();
+        scalar.conv2dForward(g, x, w, y);
+        scalar.conv2dBackwardInput(g, dy, w, dx);
+        scalar.conv2dBackwardKernel(g, x, dy, dw);
+        // One image at a time, then runs of up to three (of unequal sizes when the batch is not a multiple).
+        for (int images : new int[] {1, 3}) {
+            chunked.setMaxPatchFloats(images * perImage + perImage - 1);
+            String what = "conv2d " + label + " " + g + ", " + images + " image(s) at a time";
+            float[] y2 = random(rnd, g.outputSize());
+            chunked.conv2dForward(g, x, w, y2);
+            assertClose(what + " forward", y, y2);
+            float[] dx2 = random(rnd, g.inputSize());
+            chunked.conv2dBackwardInput(g, dy, w, dx2);
+            assertClose(what + " backward input", dx, dx2);
+            float[] dw2 = dwStart.clone();
+            chunked.conv2dBackwardKernel(g, x, dy, dw2);
+            assertClose(what + " backward kernel", dw, dw2);
+        }
+    }
+
     /** The per-thread scratch buffer is reused: a small problem after a large one must not see stale data. */
     @Test
     void scratchBufferReuseAcrossGeometries() {
