@@ -3,6 +3,7 @@ package org.resnet4j.layers;
 import java.util.List;
 import org.resnet4j.kernels.Kernels;
 import org.resnet4j.kernels.Pool2dGeometry;
+import org.resnet4j.tensor.ArrayPool;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
@@ -37,23 +38,35 @@ public final class MaxPooling2D extends Pooling2D {
         return List.of("(" + poolH + "," + poolW + ")", "(" + strideH + "," + strideW + ")", padding.kerasName());
     }
 
+    /**
+     * Keeps the input for backward, which finds each window's maximum again, rather than the
+     * positions of the maxima: the input is often a value the model can let go of after forward
+     * and rebuild (a ReLU's output), and an index array kept through the step would outlive the
+     * young generation and be garbage in the old one.
+     */
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
         Pool2dGeometry g = geometry(x.shape());
-        Tensor y = Tensor.zeros(g.batch(), g.outH(), g.outW(), g.channels());
-        int[] argmax = new int[y.size()];
-        Kernels.get().maxPoolForward(g, x.data(), y.data(), argmax);
-        ctx.save(g, argmax, x.shape());
+        Tensor y = Tensor.uninitialized(Shape.of(g.batch(), g.outH(), g.outW(), g.channels()));
+        Kernels.get().maxPoolForward(g, x.data(), y.data(), new int[y.size()]);
+        ctx.save(g, x);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dy, Context ctx) {
         Pool2dGeometry g = ctx.saved(0);
-        int[] argmax = ctx.saved(1);
-        Shape inShape = ctx.saved(2);
-        Tensor dx = Tensor.zeros(inShape);
-        Kernels.get().maxPoolBackward(g, dy.data(), argmax, dx.data());
+        Tensor x = ctx.saved(1);
+        Tensor y = Tensor.uninitialized(dy.shape());
+        int[] argmax = new int[dy.size()];
+        Kernels k = Kernels.get();
+        k.maxPoolForward(g, x.data(), y.data(), argmax);
+        ArrayPool pool = ArrayPool.active();
+        if (pool != null) {
+            pool.give(y.data());
+        }
+        Tensor dx = Tensor.uninitialized(x.shape());
+        k.maxPoolBackward(g, dy.data(), argmax, dx.data());
         return dx;
     }
 }
