@@ -8,9 +8,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 source "$root/scripts/jdk25.sh"
+source "$root/scripts/jvm-options.sh"
 (cd "$root" && ./mvnw -q -B -Ppeer -DskipTests -pl resnet4j-peer -am install) >&2
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456
 cp="$root/resnet4j-peer/target/resnet4j-peer-0.1.0-SNAPSHOT.jar:$root/resnet4j-peer/target/lib/*"
-exec "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmn32m -Xmx8g \
+exec "$JAVA_HOME/bin/java" "${resnet4j_jvm_options[@]}" -Xmx8g \
   -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
   ${PEER_JAVA_OPTS:-} -cp "$cp" org.resnet4j.peer.PeerBenchmark "$@" 2> >(grep --line-buffered -v '^WARNING: Using incubator modules' >&2)
