@@ -10,7 +10,8 @@
 #   more at the same speed; a 32 MB young generation costs 11 MB more.
 # (-XX:-TieredCompilation would save 12-18 MB more, but its training step is 6% slower.)
 resnet4j_jvm_options=(--add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmn16m)
-# Gives the C heap the JIT compilers used back to the system every second (15 MB off the peak).
+# Gives the C heap the JIT compilers used back to the system every second (about 9 MB off the
+# peak).
 # Not for a process that runs PyTorch too (scripts/bench-peer.sh): its allocator is tuned to
 # keep what it frees.
 resnet4j_trim_options=(-XX:TrimNativeHeapInterval=1000)
