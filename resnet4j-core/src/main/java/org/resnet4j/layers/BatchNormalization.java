@@ -185,13 +185,13 @@ public final class BatchNormalization extends SingleInputLayer {
         double[] sumDyXhat = new double[channels];
         k.batchNormGradSums(x.data(), dy.data(), rows, channels, mean, invStd, sumDy, sumDyXhat);
         if (scale && gamma.needsGrad()) {
-            float[] g = gamma.grad().data();
+            float[] g = gamma.accumulator().data();
             for (int c = 0; c < channels; c++) {
                 g[c] += (float) sumDyXhat[c];
             }
         }
         if (center && beta.needsGrad()) {
-            float[] g = beta.grad().data();
+            float[] g = beta.accumulator().data();
             for (int c = 0; c < channels; c++) {
                 g[c] += (float) sumDy[c];
             }

@@ -153,10 +153,10 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
         Conv2dGeometry g = ctx.saved(1);
         Kernels k = Kernels.get();
         if (useBias && bias.needsGrad()) {
-            k.addColumnSums(grad, g.patchRows(), filters, bias.grad().data());
+            k.addColumnSums(grad, g.patchRows(), filters, bias.accumulator().data());
         }
         if (kernel.needsGrad()) {
-            k.conv2dBackwardKernel(g, x.data(), grad, kernel.grad().data());
+            k.conv2dBackwardKernel(g, x.data(), grad, kernel.accumulator().data());
         }
         if (!ctx.needsInputGradient(0)) {
             return null;

@@ -113,10 +113,10 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
         int in = x.shape().dim(1);
         Kernels k = Kernels.get();
         if (useBias && bias.needsGrad()) {
-            k.addColumnSums(grad, n, units, bias.grad().data());
+            k.addColumnSums(grad, n, units, bias.accumulator().data());
         }
         if (kernel.needsGrad()) {
-            k.gemm(true, false, in, units, n, x.data(), 0, in, grad, 0, units, kernel.grad().data(), 0, units, true);
+            k.gemm(true, false, in, units, n, x.data(), 0, in, grad, 0, units, kernel.accumulator().data(), 0, units, true);
         }
         if (!ctx.needsInputGradient(0)) {
             return null;

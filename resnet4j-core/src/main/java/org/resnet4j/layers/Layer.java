@@ -237,7 +237,7 @@ public abstract class Layer {
         for (Parameter p : weights) {
             Regularizer r = regularizers().get(p.name());
             if (r != null && p.isTrainable()) {
-                r.addGradient(p.value().data(), p.grad().data());
+                r.addGradient(p.value().data(), p.gradValues());
             }
         }
     }

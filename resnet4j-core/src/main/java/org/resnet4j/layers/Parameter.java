@@ -48,14 +48,38 @@ public final class Parameter {
 
     /**
      * The gradient accumulator (zeros when nothing has been added since the last step), or
-     * {@code null} for a weight that is never trained.
+     * {@code null} for a weight that is never trained. Its array is exactly its size.
      */
     public Tensor grad() {
-        if (grad == null && learnable) {
-            // Exact, unlike other tensors made in a model's run: callers read it afterwards.
+        Tensor g = accumulator();
+        if (g != null && !g.isExact()) {
+            // Made inside a model's run on a recycled array: the caller gets an exact one.
+            grad = g.copy();
             ArrayPool pool = ArrayPool.active();
-            int n = value.size();
-            grad = new Tensor(value.shape(), pool != null && n >= ArrayPool.MIN_FLOATS ? pool.takeExact(n) : new float[n]);
+            if (pool != null) {
+                pool.give(g.data());
+            }
+        }
+        return grad;
+    }
+
+    /**
+     * The gradient's array, for an optimizer: its first {@code value().size()} values are the
+     * gradient, and inside a model's run it may be a longer recycled array (see
+     * {@link Tensor#over}). {@code null} for a weight that is never trained.
+     */
+    public float[] gradValues() {
+        Tensor g = accumulator();
+        return g == null ? null : g.data();
+    }
+
+    /**
+     * What backward adds into: {@link #grad()}, except that inside a model's run it may sit on a
+     * longer recycled array, which the step hands back to the pool once it has used it.
+     */
+    Tensor accumulator() {
+        if (grad == null && learnable) {
+            grad = Tensor.zeros(value.shape());
         }
         return grad;
     }

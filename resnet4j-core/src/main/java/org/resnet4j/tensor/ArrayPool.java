@@ -102,24 +102,6 @@ public final class ArrayPool {
     }
 
     /**
-     * A zeroed array of exactly {@code n} floats, recycled when a free one of that length is, for
-     * a tensor that outlives the model's run it is made in (a weight's gradient).
-     */
-    public float[] takeExact(int n) {
-        ArrayDeque<Entry> q = free.get(n);
-        if (q == null) {
-            return new float[n];
-        }
-        float[] a = q.pollLast().array();
-        if (q.isEmpty()) {
-            free.remove(n);
-        }
-        pooled.remove(a);
-        Arrays.fill(a, 0f);
-        return a;
-    }
-
-    /**
      * An array of at least {@code n} floats with unspecified contents (a recycled one keeps its
      * old values), for a caller that writes the first {@code n} before reading any.
      */

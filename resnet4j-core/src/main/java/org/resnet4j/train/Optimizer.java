@@ -62,7 +62,8 @@ public abstract class Optimizer {
 
     /**
      * One update of {@code w} from {@code g}; {@code slots} holds this weight's state.
-     * {@code step} counts from 1.
+     * {@code step} counts from 1. {@code g} may be longer than {@code w} (a recycled array: see
+     * {@link Parameter#gradValues()}); its first {@code w.length} values are the gradient.
      */
     protected abstract void update(float[] w, float[] g, float[][] slots, long step);
 
@@ -103,7 +104,7 @@ public abstract class Optimizer {
                 continue;
             }
             float[][] slots = state.computeIfAbsent(p, k -> newSlots(k.value().size()));
-            update(p.value().data(), p.grad().data(), slots, iterations);
+            update(p.value().data(), p.gradValues(), slots, iterations);
             p.releaseGrad();
         }
     }
