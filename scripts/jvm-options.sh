@@ -9,15 +9,15 @@
 #   the process near its working set. The parallel collector's own tables cost about 100 MB
 #   more at the same speed; a 32 MB young generation costs 11 MB more.
 # (-XX:-TieredCompilation would save 12-18 MB more, but its training step is 6% slower.)
-# -XX:CompileCommand=exclude,org.resnet4j.graph.Recomputation::*: the bookkeeping of activation
-#   recomputation (which values forward lets go of, and rebuilding them in backward through the
-#   layers' compiled code) is left to the interpreter. C2 compiled its two main methods with 29
-#   to 32 MB and 11 to 13 MB of compiler memory, several seconds into training, when the heap
-#   was at its largest: peak RSS of `resnet4j bench` 569 -> 560 MiB, for about 3 ms of a 500 ms
-#   step (sampled). 'quiet' keeps the JVM from announcing it on standard output.
-#   JvmOptionsTest checks that the class exists.
+# -XX:CompileCommand=dontinline,org.resnet4j.graph.Recomputation::*: the bookkeeping of
+#   activation recomputation is compiled method by method, not inlined into one another. C2
+#   compiled Recomputation.release with all it calls in one piece, using 29 to 32 MB of compiler
+#   memory several seconds into training, when the heap was at its largest; now it takes 4 MB.
+#   Peak RSS of `resnet4j bench`: 569-573 -> 559-561 MiB; no measurable change in step time.
+#   'quiet' keeps the JVM from announcing it on standard output. JvmOptionsTest checks that the
+#   class exists.
 resnet4j_jvm_options=(--add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmn16m
-  -XX:CompileCommand=quiet '-XX:CompileCommand=exclude,org.resnet4j.graph.Recomputation::*')
+  -XX:CompileCommand=quiet '-XX:CompileCommand=dontinline,org.resnet4j.graph.Recomputation::*')
 # Gives the C heap the JIT compilers used back to the system every second (about 9 MB off the
 # peak).
 # Not for a process that runs PyTorch too (scripts/bench-peer.sh): its allocator is tuned to
