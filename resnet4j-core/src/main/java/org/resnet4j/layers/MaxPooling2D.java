@@ -61,10 +61,7 @@ public final class MaxPooling2D extends Pooling2D {
         int[] argmax = new int[dy.size()];
         Kernels k = Kernels.get();
         k.maxPoolForward(g, x.data(), y.data(), argmax);
-        ArrayPool pool = ArrayPool.active();
-        if (pool != null) {
-            pool.give(y.data());
-        }
+        ArrayPool.recycle(y.data());
         Tensor dx = Tensor.uninitialized(x.shape());
         k.maxPoolBackward(g, dy.data(), argmax, dx.data());
         return dx;

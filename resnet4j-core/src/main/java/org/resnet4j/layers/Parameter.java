@@ -55,10 +55,7 @@ public final class Parameter {
         if (g != null && !g.isExact()) {
             // Made inside a model's run on a recycled array: the caller gets an exact one.
             grad = g.copy();
-            ArrayPool pool = ArrayPool.active();
-            if (pool != null) {
-                pool.give(g.data());
-            }
+            ArrayPool.recycle(g.data());
         }
         return grad;
     }

@@ -22,8 +22,9 @@ import java.util.TreeMap;
  * longer array ({@link Tensor#over}): the values of one size are alive at different times than
  * those of another, so arrays shared across sizes hold a step in less memory than a set per size
  * (the notebook's ResNet-50 training step at batch 32: 171 MB instead of 208 MB, replaying its
- * sequence of requests; the peak RSS of {@code resnet4j bench} fell from 633 to 609 MiB). Only the code that knows an array is dead gives it back ({@link #give}); the
- * model's runs do, for intermediate values and gradients nothing refers to any more. Arrays
+ * sequence of requests; the peak RSS of {@code resnet4j bench} fell from 633 to 609 MiB).
+ * Only the code that knows an array is dead gives it back ({@link #give}, {@link #recycle});
+ * the model's runs do, for intermediate values and gradients nothing refers to any more. Arrays
  * below {@link #MIN_FLOATS} are left to the collector, and an array not taken again within two
  * activations is dropped, so a change of batch size does not leave stale sizes behind.
  *
@@ -147,6 +148,14 @@ public final class ArrayPool {
             return;
         }
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(new Entry(a, generation));
+    }
+
+    /** Gives {@code a}, which nothing refers to any more, to the pool active on this thread, if any. */
+    public static void recycle(float[] a) {
+        ArrayPool pool = active();
+        if (pool != null) {
+            pool.give(a);
+        }
     }
 
     /**
