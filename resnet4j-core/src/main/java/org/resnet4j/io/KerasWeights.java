@@ -121,11 +121,6 @@ public final class KerasWeights {
         }
     }
 
-    /**
-     * Writes the optimizer's variables in Keras's order (the step count, the learning rate, then
-     * its state arrays as {@link Optimizer#kerasSlotOrder} lists them) as datasets of {@code g}
-     * named {@code names}.
-     */
     /** Keras 3's names of a {@code vars} group's datasets: {@code "0"} to {@code count - 1}. */
     private static List<String> indexNames(int count) {
         List<String> names = new ArrayList<>(count);
@@ -135,6 +130,11 @@ public final class KerasWeights {
         return names;
     }
 
+    /**
+     * Writes the optimizer's variables in Keras's order (the step count, the learning rate, then
+     * its state arrays as {@link Optimizer#kerasSlotOrder} lists them) as datasets of {@code g}
+     * named {@code names}.
+     */
     static void writeOptimizerVariables(Hdf5Writer.Group g, Optimizer optimizer, List<Parameter> trainable,
                                         List<String> names) {
         g.dataset(names.get(0), optimizer.iterations());

@@ -1,5 +1,7 @@
 package org.resnet4j.layers;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.resnet4j.tensor.Shape;
 import org.resnet4j.tensor.Tensor;
 
@@ -106,8 +108,7 @@ public final class Context {
 
     /**
      * Lets go of every saved tensor over {@code array} (and the array itself where saved bare),
-     * leaving a placeholder for {@code key}
-     * that {@link #restore} fills before backward reads it.
+     * leaving a placeholder for {@code key} that {@link #restore} fills before backward reads it.
      */
     public void release(float[] array, Object key) {
         boolean any = false;
@@ -124,8 +125,8 @@ public final class Context {
     }
 
     /** The keys of the tensors let go by {@link #release} and not yet restored. */
-    public java.util.List<Object> releasedKeys() {
-        java.util.List<Object> keys = new java.util.ArrayList<>(0);
+    public List<Object> releasedKeys() {
+        List<Object> keys = new ArrayList<>(0);
         for (Object o : saved) {
             if (o instanceof Released r && !keys.contains(r.key())) {
                 keys.add(r.key());
