@@ -30,8 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * layers, which use each value of A only once or twice. Only a ragged last strip of rows is
  * packed, zero-padded; edge tiles are computed whole and only their valid part written back.
  * With at most {@link #DIRECT_B_MAX_ROWS} rows, B is not packed at all but read where it lies
- * (packing would cost as much as using it). A small C over a long depth (a weight gradient) is
- * computed in depth chunks that are summed at the end ({@link #depthChunk}).
+ * (packing would cost as much as using it). With one row block ({@code MC} rows or fewer), each
+ * part of B serves one tile only: that tile packs each {@code KC} slice of its columns into a
+ * small per-thread panel as it goes, so that no copy of a whole large B is held (the last
+ * stage's 3x3 kernel took 9.4 MB). A small C over a long depth (a weight gradient) is computed
+ * in depth chunks that are summed at the end ({@link #depthChunk}). Many products of one shape
+ * run as one job ({@link #gemmBatch}).
  *
  * <p>Each element of C is accumulated over the depth in an order fixed by the shape alone, so
  * results do not depend on the thread count.
@@ -61,7 +65,7 @@ public final class VectorKernels extends BlockedKernels {
     private static final long PARALLEL_THRESHOLD = 1L << 20;
 
     private static final ThreadLocal<float[][]> BUFFERS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[MR * KC], new float[MR * NR]});
+            ThreadLocal.withInitial(() -> new float[][] {new float[MR * KC], new float[MR * NR], new float[KC * NC]});
     /** The packed B of the GEMM a thread is running (grows to the largest B it has packed). */
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     /** The largest packed B a thread keeps between GEMMs (16 MiB). */
@@ -78,16 +82,31 @@ public final class VectorKernels extends BlockedKernels {
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m == 0 || n == 0) {
+        gemmBatch(1, transA, transB, m, n, k, a, aOff, 0, lda, b, bOff, 0, ldb, c, cOff, 0, ldc, accumulate);
+    }
+
+    /**
+     * {@code count} products of one shape in one parallel job: product {@code q} is
+     * {@link #gemm} on A at {@code aOff + q * aStride}, B at {@code bOff + q * bStride} and C at
+     * {@code cOff + q * cStride}. Many small products share one packing pass and one set of
+     * tasks instead of paying for them one by one; each product's results are those
+     * {@link #gemm} gives it alone.
+     */
+    void gemmBatch(int count, boolean transA, boolean transB, int m, int n, int k,
+                   float[] a, int aOff, int aStride, int lda, float[] b, int bOff, int bStride, int ldb,
+                   float[] c, int cOff, int cStride, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0 || count == 0) {
             return;
         }
         if (k == 0) {
-            prepareOutput(m, n, k, c, cOff, ldc, accumulate);
+            for (int q = 0; q < count; q++) {
+                prepareOutput(m, n, k, c, cOff + q * cStride, ldc, accumulate);
+            }
             return;
         }
         // Without accumulate, C is not zeroed first: the first depth slice stores its sums over it.
         int threads = KernelRegistry.threads();
-        boolean parallel = threads > 1 && (long) m * n * k >= PARALLEL_THRESHOLD;
+        boolean parallel = threads > 1 && (long) count * m * n * k >= PARALLEL_THRESHOLD;
         int rowBlocks = (m + MC - 1) / MC;
         boolean direct = !transB && m <= DIRECT_B_MAX_ROWS;
         int depth = depthChunk(m, n, k);
@@ -96,15 +115,17 @@ public final class VectorKernels extends BlockedKernels {
         if (direct) {
             // A small batch streams B from memory: one wide tile per thread reads long runs of
             // each row of B, which the memory system fetches best.
-            nc = parallel ? Math.max(NR, (n + threads - 1) / threads + NR - 1) / NR * NR : n;
+            nc = parallel && count < threads ? Math.max(NR, (n + threads - 1) / threads + NR - 1) / NR * NR : n;
         } else {
             // Few rows leave too few tiles to share: narrow them, down to one strip.
-            while (parallel && nc > NR && chunks * rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
+            while (parallel && nc > NR && count * chunks * rowBlocks * ((n + nc - 1) / nc) < 2 * threads) {
                 nc = Math.max(NR, nc / 2 / NR * NR);
             }
         }
-        int width = nc;
-        int colBlocks = (n + width - 1) / width;
+        // One row block uses each part of B once: each tile packs its own panels of B as it goes,
+        // so that no copy of the whole B is held.
+        boolean panels = !direct && rowBlocks == 1;
+        Shape shape = new Shape(transA, transB, panels, m, n, k, rowBlocks, nc, (n + nc - 1) / nc, depth, chunks);
         // B is packed once for all the tiles (in parallel, strip by strip), unless a batch so
         // small that packing would cost as much as using it reads it in place.
         boolean[] packing = PACKING.get();
@@ -112,19 +133,81 @@ public final class VectorKernels extends BlockedKernels {
         // Marked before packing: packing waits on the pool too, and may run another GEMM meanwhile.
         packing[0] = true;
         try {
-            float[] bp = direct ? null : packAllB(parallel, transB, b, bOff, ldb, k, n, outer);
-            float[][] partial = new float[chunks][];
-            for (int q = 1; q < partial.length; q++) {
-                partial[q] = new float[m * n];
+            float[] bp = null;
+            if (!direct && !panels) {
+                // The thread's buffer serves the outermost GEMM it runs: one run by a pool thread
+                // while it waits on its own (work stealing) gets a fresh array instead. So does a
+                // B larger than a thread keeps (MAX_KEPT_PACKED_B), so that one huge GEMM does not
+                // pin its memory.
+                int size = Math.toIntExact((long) count * packedBSize(k, n));
+                bp = !outer || size > MAX_KEPT_PACKED_B ? new float[size] : keptBuffer(size);
+                packAllB(parallel, count, transB, b, bOff, bStride, ldb, k, n, bp);
             }
-            runTiles(parallel, rowBlocks, colBlocks, width, depth, partial, transA, m, n, k, a, aOff, lda, b, bOff, ldb,
-                    bp, c, cOff, ldc, accumulate);
-            if (partial.length > 1) {
-                addPartials(partial, m, n, c, cOff, ldc);
+            float[] partial = chunks > 1 ? new float[(chunks - 1) * count * m * n] : null;
+            runTiles(parallel, shape, count, partial, a, aOff, aStride, lda, b, bOff, bStride, ldb, bp, c, cOff,
+                    cStride, ldc, accumulate);
+            if (partial != null) {
+                addPartials(partial, count, chunks, m, n, c, cOff, cStride, ldc);
             }
         } finally {
             packing[0] = !outer;
         }
+    }
+
+    /** Floats of one op(B) ({@code k x n}) packed by {@link #packBatch}. */
+    static int packedSize(int k, int n) {
+        return packedBSize(k, n);
+    }
+
+    /**
+     * Packs op(B) of {@code count} products of depth {@code k} and width {@code n}, product
+     * {@code q}'s B at {@code bOff + q * bStride}, into {@code out} ({@code count *
+     * packedSize(k, n)} floats), for {@link #gemmBatchPacked}.
+     */
+    void packBatch(int count, boolean transB, float[] b, int bOff, int bStride, int ldb, int k, int n, float[] out) {
+        boolean parallel = KernelRegistry.threads() > 1 && (long) count * k * n >= PARALLEL_THRESHOLD / 64;
+        packAllB(parallel, count, transB, b, bOff, bStride, ldb, k, n, out);
+    }
+
+    /**
+     * {@code C = A * B} for {@code count} products whose B {@link #packBatch} packed into
+     * {@code bp}, on the calling thread alone: for work that is already split over the threads
+     * by its caller. The same tiles in the same order as {@link #gemmBatch}, so the same results;
+     * a product {@link #gemmBatch} would split along its depth ({@link #depthChunk}) is refused.
+     */
+    void gemmBatchPacked(int count, int m, int n, int k, float[] a, int aOff, int aStride, int lda, float[] bp,
+                         float[] c, int cOff, int cStride, int ldc) {
+        if (depthChunk(m, n, k) < k) {
+            throw new IllegalArgumentException("a " + m + " x " + n + " product of depth " + k
+                    + " is computed in depth chunks; use gemmBatch");
+        }
+        if (m == 0 || n == 0 || k == 0) {
+            if (k == 0) {
+                for (int q = 0; q < count; q++) {
+                    prepareOutput(m, n, k, c, cOff + q * cStride, ldc, false);
+                }
+            }
+            return;
+        }
+        Shape sh = new Shape(false, false, false, m, n, k, (m + MC - 1) / MC, NC, (n + NC - 1) / NC, k, 1);
+        int each = packedBSize(k, n);
+        for (int q = 0; q < count; q++) {
+            for (int rb = 0; rb < sh.rowBlocks(); rb++) {
+                for (int cb = 0; cb < sh.colBlocks(); cb++) {
+                    tile(sh, rb, cb, 0, k, a, aOff + q * aStride, lda, null, 0, 0, bp, q * each, c, cOff + q * cStride,
+                            ldc, false);
+                }
+            }
+        }
+    }
+
+    /**
+     * How a product is cut: {@code rowBlocks} of {@code MC} rows, {@code colBlocks} of
+     * {@code width} columns, {@code chunks} depth ranges of {@code depth}; with {@code panels},
+     * each tile packs the panels of B it uses itself.
+     */
+    private record Shape(boolean transA, boolean transB, boolean panels, int m, int n, int k, int rowBlocks, int width,
+                         int colBlocks, int depth, int chunks) {
     }
 
     /**
@@ -143,15 +226,22 @@ public final class VectorKernels extends BlockedKernels {
         return (per + KC - 1) / KC * KC;
     }
 
-    /** {@code C += partial[1] + partial[2] + ...}, added in chunk order for every element. */
-    private static void addPartials(float[][] partial, int m, int n, float[] c, int cOff, int ldc) {
-        Parallel.forRange(m, (long) n * partial.length, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                int ci = cOff + i * ldc;
+    /**
+     * {@code C += partial[1] + partial[2] + ...} for each product of the batch, added in chunk
+     * order for every element; chunk {@code q > 0} of product {@code b} is the {@code m x n}
+     * matrix at {@code ((q - 1) * count + b) * m * n} of {@code partial}.
+     */
+    private static void addPartials(float[] partial, int count, int chunks, int m, int n, float[] c, int cOff,
+                                    int cStride, int ldc) {
+        Parallel.forRange(count * m, (long) n * chunks, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int b = row / m;
+                int i = row % m;
+                int ci = cOff + b * cStride + i * ldc;
                 for (int j = 0; j < n; j++) {
                     float v = c[ci + j];
-                    for (int q = 1; q < partial.length; q++) {
-                        v += partial[q][i * n + j];
+                    for (int q = 1; q < chunks; q++) {
+                        v += partial[(((q - 1) * count + b) * m + i) * n + j];
                     }
                     c[ci + j] = v;
                 }
@@ -160,30 +250,36 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * Runs every (depth chunk, row block, column block) tile: chunk 0 into C, chunk {@code q > 0}
-     * into {@code partial[q]} ({@code m x n}, overwritten).
+     * Runs every (product, depth chunk, row block, column block) tile: chunk 0 into C, chunk
+     * {@code q > 0} into its part of {@code partial} (overwritten).
      */
-    private static void runTiles(boolean parallel, int rowBlocks, int colBlocks, int width, int depth, float[][] partial,
-                                 boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                                 int ldb, float[] bp, float[] c, int cOff, int ldc, boolean accumulate) {
-        int tiles = rowBlocks * colBlocks;
-        int tasks = tiles * partial.length;
+    private static void runTiles(boolean parallel, Shape sh, int count, float[] partial, float[] a, int aOff,
+                                 int aStride, int lda, float[] b, int bOff, int bStride, int ldb, float[] bp,
+                                 float[] c, int cOff, int cStride, int ldc, boolean accumulate) {
+        int tiles = sh.rowBlocks() * sh.colBlocks();
+        int perProduct = tiles * sh.chunks();
+        int tasks = perProduct * count;
+        int packedSize = packedBSize(sh.k(), sh.n());
         List<RecursiveAction> list = new ArrayList<>(tasks);
         for (int t = 0; t < tasks; t++) {
-            int q = t / tiles;
-            int rb = t % tiles / colBlocks;
-            int cb = t % colBlocks;
-            int pFrom = q * depth;
-            int pTo = Math.min(k, pFrom + depth);
+            int p = t / perProduct;
+            int q = t % perProduct / tiles;
+            int rb = t % tiles / sh.colBlocks();
+            int cb = t % sh.colBlocks();
+            int pFrom = q * sh.depth();
+            int pTo = Math.min(sh.k(), pFrom + sh.depth());
+            int ai = aOff + p * aStride;
+            int bi = bOff + p * bStride;
+            int bpi = p * packedSize;
             RecursiveAction task = new RecursiveAction() {
                 @Override
                 protected void compute() {
                     if (q == 0) {
-                        tile(rb, cb, width, pFrom, pTo, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, c, cOff, ldc,
+                        tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, c, cOff + p * cStride, ldc,
                                 accumulate);
                     } else {
-                        tile(rb, cb, width, pFrom, pTo, transA, m, n, k, a, aOff, lda, b, bOff, ldb, bp, partial[q], 0,
-                                n, false);
+                        int at = ((q - 1) * count + p) * sh.m() * sh.n();
+                        tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, partial, at, sh.n(), false);
                     }
                 }
             };
@@ -393,13 +489,18 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * C tile (rb, cb), {@code width} columns wide, += op(A) * op(B) over depths
-     * {@code [pFrom, pTo)}, slice by slice;
-     * B comes packed ({@link #packAllB}), or, when {@code bp} is null, is read in place.
+     * C tile (rb, cb) += op(A) * op(B) over depths {@code [pFrom, pTo)}, slice by slice;
+     * B comes packed at {@code bpOff} of {@code bp} ({@link #packAllB}), or, when {@code bp} is
+     * null, is read in place.
      */
-    private static void tile(int rb, int cb, int width, int pFrom, int pTo, boolean transA, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp,
+    private static void tile(Shape sh, int rb, int cb, int pFrom, int pTo,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] bp, int bpOff,
                              float[] c, int cOff, int ldc, boolean accumulate) {
+        boolean transA = sh.transA();
+        int m = sh.m();
+        int n = sh.n();
+        int k = sh.k();
+        int width = sh.width();
         float[][] buf = BUFFERS.get();
         float[] ap = buf[0];
         float[] tmp = buf[1];
@@ -409,7 +510,8 @@ public final class VectorKernels extends BlockedKernels {
         int nc = Math.min(width, n - j0);
         int mStrips = (mc + MR - 1) / MR;
         int nStrips = (nc + NR - 1) / NR;
-        boolean direct = bp == null;
+        boolean panels = sh.panels();
+        boolean direct = bp == null && !panels;
         int fullStrips = mc / MR;
         for (int p0 = pFrom; p0 < pTo; p0 += KC) {
             int kc = Math.min(KC, pTo - p0);
@@ -418,10 +520,17 @@ public final class VectorKernels extends BlockedKernels {
             if (fullStrips < mStrips) {
                 packA(transA, a, aOff, lda, i0 + fullStrips * MR, mc - fullStrips * MR, p0, kc, ap);
             }
+            if (panels) {
+                bp = buf[2];
+                for (int js = 0; js < nStrips; js++) {
+                    packStrip(sh.transB(), b, bOff, ldb, p0, kc, j0 + js * NR, n, bp, js * kc * NR);
+                }
+            }
             for (int js = 0; js < nStrips; js++) {
                 int nr = Math.min(NR, nc - js * NR);
-                // Strip (j0 / NR + js) of the packed B holds all k depths, NR floats each.
-                int bi = ((j0 / NR + js) * k + p0) * NR;
+                // Strip (j0 / NR + js) of the packed B holds all k depths, NR floats each; a
+                // panel holds this slice's kc.
+                int bi = panels ? js * kc * NR : bpOff + ((j0 / NR + js) * k + p0) * NR;
                 int bd = bOff + p0 * ldb + j0 + js * NR;
                 for (int is = 0; is < mStrips; is++) {
                     int mr = Math.min(MR, mc - is * MR);
@@ -484,31 +593,38 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * Packs all of op(B) ({@code k x n}) into {@code NR}-column strips, each holding every depth:
-     * strip {@code s} at {@code s * k * NR}, zero-padded past column {@code n}. Strips are packed
-     * in parallel when {@code parallel}; the buffer belongs to the calling thread.
+     * Packs all of op(B) ({@code k x n}) of each of {@code count} products into {@code out}:
+     * product {@code q}'s {@code NR}-column strips, each holding every depth, strip {@code s} at
+     * {@code q * packedBSize(k, n) + s * k * NR}, zero-padded past column {@code n}. Strips are
+     * packed in parallel when {@code parallel}.
      */
-    private static float[] packAllB(boolean parallel, boolean transB, float[] b, int bOff, int ldb, int k, int n,
-                                    boolean outer) {
+    private static void packAllB(boolean parallel, int count, boolean transB, float[] b, int bOff, int bStride,
+                                 int ldb, int k, int n, float[] out) {
         int strips = (n + NR - 1) / NR;
-        int size = Math.toIntExact((long) strips * NR * k);
-        // The thread's buffer serves the outermost GEMM it runs: one run by a pool thread while
-        // it waits on its own (work stealing) gets a fresh array instead. So does a B larger than
-        // a thread keeps (MAX_KEPT_PACKED_B), so that one huge GEMM does not pin its memory.
-        float[] out = !outer || size > MAX_KEPT_PACKED_B ? new float[size] : keptBuffer(size);
-        int chunks = parallel ? Math.min(strips, KernelRegistry.threads() * 4) : 1;
+        int each = packedBSize(k, n);
+        int all = count * strips;
+        int chunks = parallel ? Math.min(all, KernelRegistry.threads() * 4) : 1;
         if (chunks <= 1) {
-            packB(transB, b, bOff, ldb, k, 0, strips, n, out);
-            return out;
+            for (int q = 0; q < count; q++) {
+                packB(transB, b, bOff + q * bStride, ldb, k, 0, strips, n, out, q * each);
+            }
+            return;
         }
         RecursiveAction[] parts = new RecursiveAction[chunks];
         for (int t = 0; t < chunks; t++) {
-            int from = strips * t / chunks;
-            int to = strips * (t + 1) / chunks;
+            int from = all * t / chunks;
+            int to = all * (t + 1) / chunks;
             parts[t] = new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    packB(transB, b, bOff, ldb, k, from, to, n, out);
+                    // Strips [from, to) of all the products' strips, product by product.
+                    for (int i = from; i < to; ) {
+                        int q = i / strips;
+                        int end = Math.min(to, (q + 1) * strips);
+                        packB(transB, b, bOff + q * bStride, ldb, k, i - q * strips, end - q * strips, n, out,
+                                q * each);
+                        i = end;
+                    }
                 }
             };
         }
@@ -518,7 +634,6 @@ public final class VectorKernels extends BlockedKernels {
                 invokeAll(parts);
             }
         });
-        return out;
     }
 
     /**
@@ -687,6 +802,11 @@ public final class VectorKernels extends BlockedKernels {
         }
     }
 
+    /** Floats of one packed op(B) ({@code k x n}): whole {@code NR}-column strips of every depth. */
+    private static int packedBSize(int k, int n) {
+        return Math.toIntExact((long) (n + NR - 1) / NR * NR * k);
+    }
+
     /** The thread's kept packed-B buffer, grown to {@code size} floats. */
     private static float[] keptBuffer(int size) {
         float[] bp = PACKED_B.get();
@@ -699,40 +819,48 @@ public final class VectorKernels extends BlockedKernels {
 
     /**
      * Packs strips {@code [from, to)} of op(B) (columns {@code s*NR ...}), every depth, into
-     * {@code bp} at {@code s * k * NR}, zero-padded past column {@code n}.
+     * {@code bp} at {@code bpOff + s * k * NR}, zero-padded past column {@code n}.
      */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int k, int from, int to, int n, float[] bp) {
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int k, int from, int to, int n, float[] bp,
+                              int bpOff) {
         for (int s = from; s < to; s++) {
-            int base = s * k * NR;
-            int j0 = s * NR;
-            int jn = Math.min(NR, n - j0);
-            if (!transB) {
-                for (int p = 0; p < k; p++) {
-                    int dst = base + p * NR;
-                    System.arraycopy(b, bOff + p * ldb + j0, bp, dst, jn);
-                    if (jn < NR) {
-                        Arrays.fill(bp, dst + jn, dst + NR, 0f);
-                    }
+            packStrip(transB, b, bOff, ldb, 0, k, s * NR, n, bp, bpOff + s * k * NR);
+        }
+    }
+
+    /**
+     * Packs depths {@code [p0, p0 + kc)} of the {@code NR} columns of op(B) from {@code j0} into
+     * {@code bp} at {@code base}, {@code [p][NR]}, zero-padded past column {@code n}.
+     */
+    private static void packStrip(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int n,
+                                  float[] bp, int base) {
+        int jn = Math.min(NR, n - j0);
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                int dst = base + p * NR;
+                System.arraycopy(b, bOff + (p0 + p) * ldb + j0, bp, dst, jn);
+                if (jn < NR) {
+                    Arrays.fill(bp, dst + jn, dst + NR, 0f);
                 }
-                continue;
             }
-            // op(B) = B^T: column j of the strip is row j0+j of the stored B. Copied in blocks
-            // of 8 source rows by 16 depths: the 8 rows' cache lines stay in L1 while their 16
-            // values are spread over 16 rows of the strip. (Wider blocks over rows a power of
-            // two apart map to the same cache set and evict each other.)
-            int src = bOff + j0 * ldb;
-            for (int jb = 0; jb < NR; jb += 8) {
-                int je = Math.min(jb + 8, jn);
-                for (int pb = 0; pb < k; pb += 16) {
-                    int pe = Math.min(pb + 16, k);
-                    for (int p = pb; p < pe; p++) {
-                        int dst = base + p * NR;
-                        for (int j = jb; j < je; j++) {
-                            bp[dst + j] = b[src + j * ldb + p];
-                        }
-                        for (int j = Math.max(jb, je); j < jb + 8; j++) {
-                            bp[dst + j] = 0f;
-                        }
+            return;
+        }
+        // op(B) = B^T: column j of the strip is row j0+j of the stored B. Copied in blocks of 8
+        // source rows by 16 depths: the 8 rows' cache lines stay in L1 while their 16 values are
+        // spread over 16 rows of the strip. (Wider blocks over rows a power of two apart map to
+        // the same cache set and evict each other.)
+        int src = bOff + j0 * ldb + p0;
+        for (int jb = 0; jb < NR; jb += 8) {
+            int je = Math.min(jb + 8, jn);
+            for (int pb = 0; pb < kc; pb += 16) {
+                int pe = Math.min(pb + 16, kc);
+                for (int p = pb; p < pe; p++) {
+                    int dst = base + p * NR;
+                    for (int j = jb; j < je; j++) {
+                        bp[dst + j] = b[src + j * ldb + p];
+                    }
+                    for (int j = Math.max(jb, je); j < jb + 8; j++) {
+                        bp[dst + j] = 0f;
                     }
                 }
             }

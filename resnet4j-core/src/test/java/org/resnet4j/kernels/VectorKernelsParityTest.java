@@ -1,7 +1,10 @@
 package org.resnet4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** {@link VectorKernels} (Vector API GEMM) against the scalar oracle. */
@@ -20,5 +23,63 @@ class VectorKernelsParityTest extends KernelParityTest {
         // A large C, or a short depth, is not split.
         assertEquals(9000, VectorKernels.depthChunk(300, 300, 9000));
         assertEquals(4000, VectorKernels.depthChunk(37, 70, 4000));
+    }
+
+    /**
+     * Each product of a batch is the GEMM of that product alone, bit for bit, in every layout and
+     * on every path: B read in place (few rows), packed panel by panel (one row block), packed
+     * whole (several), and a depth split; C between the products is left alone. Products packed
+     * once ({@link VectorKernels#packBatch}) and run on one thread give the same bits again (and
+     * one that would be split along its depth is refused there).
+     */
+    @Test
+    void batchedProductsEqualSingleOnes() {
+        VectorKernels v = new VectorKernels();
+        int[][] sizes = {{7, 13, 5}, {40, 70, 33}, {100, 129, 300}, {300, 64, 257}, {37, 70, 5000}};
+        SplittableRandom rnd = new SplittableRandom(11);
+        int count = 3;
+        for (int[] size : sizes) {
+            int m = size[0];
+            int n = size[1];
+            int k = size[2];
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        int lda = (transA ? m : k) + 1;
+                        int ldb = (transB ? k : n) + 2;
+                        int ldc = n + 3;
+                        int aStride = (transA ? k : m) * lda + 5;
+                        int bStride = (transB ? n : k) * ldb + 6;
+                        int cStride = m * ldc + 7;
+                        float[] a = random(rnd, count * aStride);
+                        float[] b = random(rnd, count * bStride);
+                        float[] c0 = random(rnd, count * cStride);
+                        float[] expected = c0.clone();
+                        for (int q = 0; q < count; q++) {
+                            v.gemm(transA, transB, m, n, k, a, q * aStride, lda, b, q * bStride, ldb,
+                                    expected, q * cStride, ldc, accumulate);
+                        }
+                        float[] batched = c0.clone();
+                        v.gemmBatch(count, transA, transB, m, n, k, a, 0, aStride, lda, b, 0, bStride, ldb,
+                                batched, 0, cStride, ldc, accumulate);
+                        String what = "batch of " + count + " m=" + m + " n=" + n + " k=" + k + " transA=" + transA
+                                + " transB=" + transB + " accumulate=" + accumulate;
+                        assertBitIdentical(what, expected, batched);
+                        if (!transA && !accumulate && VectorKernels.depthChunk(m, n, k) == k) {
+                            float[] bp = new float[count * VectorKernels.packedSize(k, n)];
+                            Arrays.fill(bp, Float.NaN);
+                            v.packBatch(count, transB, b, 0, bStride, ldb, k, n, bp);
+                            float[] packed = c0.clone();
+                            v.gemmBatchPacked(count, m, n, k, a, 0, aStride, lda, bp, packed, 0, cStride, ldc);
+                            assertBitIdentical(what + ", packed first", expected, packed);
+                        } else if (!transA && !accumulate) {
+                            float[] bp = new float[count * VectorKernels.packedSize(k, n)];
+                            assertThrows(IllegalArgumentException.class, () -> v.gemmBatchPacked(count, m, n, k, a, 0,
+                                    aStride, lda, bp, c0.clone(), 0, cStride, ldc));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
