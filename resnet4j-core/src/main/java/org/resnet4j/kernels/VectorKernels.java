@@ -14,7 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels whose GEMM runs on the Vector API ({@code jdk.incubator.vector}); convolution reaches
- * it through {@link BlockedKernels}' im2col and pointwise paths.
+ * it through {@link BlockedKernels}' im2col and pointwise paths, and 3x3 stride-1 convolutions
+ * over enough tiles through {@link Winograd} (see {@link #winograd}).
  *
  * <p>The GEMM follows the Goto/BLIS layout for B. All of op(B) is first packed, once, into
  * {@code NR}-column strips holding every depth (packing also absorbs any transposition; the
@@ -208,6 +209,43 @@ public final class VectorKernels extends BlockedKernels {
      */
     private record Shape(boolean transA, boolean transB, boolean panels, int m, int n, int k, int rowBlocks, int width,
                          int colBlocks, int depth, int chunks) {
+    }
+
+    @Override
+    public void conv2dForward(Conv2dGeometry g, float[] x, float[] w, float[] y) {
+        if (winograd(g)) {
+            Winograd.forward(this, g, x, w, y);
+        } else {
+            super.conv2dForward(g, x, w, y);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardInput(Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
+        if (winograd(g)) {
+            Winograd.backwardInput(this, g, dy, w, dx);
+        } else {
+            super.conv2dBackwardInput(g, dy, w, dx);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+        if (winograd(g)) {
+            Winograd.backwardKernel(this, g, x, dy, dw);
+        } else {
+            super.conv2dBackwardKernel(g, x, dy, dw);
+        }
+    }
+
+    /**
+     * Whether a convolution runs as Winograd's F(2x2, 3x3) ({@link Winograd}): a 3x3 stride-1
+     * kernel over at least {@link Winograd#MIN_TILES} output tiles. Fewer tiles (a small batch,
+     * or the last stage's 2x2 images) cannot repay transforming the kernel, which im2col reads
+     * as it is.
+     */
+    static boolean winograd(Conv2dGeometry g) {
+        return Winograd.applies(g) && Winograd.tiles(g) >= Winograd.MIN_TILES;
     }
 
     /**
