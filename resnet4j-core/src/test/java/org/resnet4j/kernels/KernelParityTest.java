@@ -247,7 +247,13 @@ abstract class KernelParityTest {
                 Arguments.of("3x2 valid strides (2, 1)", geometry(2, 5, 7, 4, 3, 2, 3, 2, 1, Padding.VALID)),
                 Arguments.of("1 channel in and out", geometry(3, 5, 5, 1, 3, 3, 1, 1, 1, Padding.SAME)),
                 Arguments.of("3x3 same, output over the parallel threshold",
-                        geometry(4, 15, 15, 32, 3, 3, 32, 1, 1, Padding.SAME)));
+                        geometry(4, 15, 15, 32, 3, 3, 32, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 same on 2x2 images (padding taps skipped)",
+                        geometry(16, 2, 2, 19, 3, 3, 21, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 same on 1x1 images (centre tap only)",
+                        geometry(17, 1, 1, 5, 3, 3, 6, 1, 1, Padding.SAME)),
+                Arguments.of("5x4 same on 2x3 images (padding taps skipped)",
+                        geometry(16, 2, 3, 3, 5, 4, 4, 1, 1, Padding.SAME)));
     }
 
     @Test
@@ -266,6 +272,21 @@ abstract class KernelParityTest {
         assertEquals(3, s2.outW());
         assertEquals(true, geometry(2, 5, 7, 3, 1, 1, 4, 1, 1, Padding.VALID).isPointwise());
         assertEquals(false, geometry(2, 5, 7, 6, 1, 1, 5, 2, 2, Padding.VALID).isPointwise());
+    }
+
+    /** Which of the geometries above skip their padding taps. */
+    @Test
+    void smallImagesSkipPaddingTaps() {
+        assertEquals(true, BlockedKernels.skipsPadding(geometry(16, 2, 2, 19, 3, 3, 21, 1, 1, Padding.SAME)));
+        assertEquals(true, BlockedKernels.skipsPadding(geometry(17, 1, 1, 5, 3, 3, 6, 1, 1, Padding.SAME)));
+        assertEquals(true, BlockedKernels.skipsPadding(geometry(16, 2, 3, 3, 5, 4, 4, 1, 1, Padding.SAME)));
+        // The notebook's last stage at batch 32 does; at batch 1, or on 4x4 images, it does not.
+        assertEquals(true, BlockedKernels.skipsPadding(geometry(32, 2, 2, 512, 3, 3, 512, 1, 1, Padding.SAME)));
+        assertEquals(false, BlockedKernels.skipsPadding(geometry(1, 2, 2, 512, 3, 3, 512, 1, 1, Padding.SAME)));
+        assertEquals(false, BlockedKernels.skipsPadding(geometry(32, 4, 4, 256, 3, 3, 256, 1, 1, Padding.SAME)));
+        // No padding to skip, or strided.
+        assertEquals(false, BlockedKernels.skipsPadding(geometry(32, 3, 3, 4, 3, 3, 4, 1, 1, Padding.VALID)));
+        assertEquals(false, BlockedKernels.skipsPadding(geometry(32, 2, 2, 4, 3, 3, 4, 2, 2, Padding.SAME)));
     }
 
     @ParameterizedTest(name = "conv2d {0}")
