@@ -27,7 +27,9 @@ import org.resnet4j.train.Trainer;
  * (forward, backward, Adam), inference at batch 32 and at batch 1. Each figure is the median
  * of several timed runs after warm-up runs, with the fastest and slowest beside it; the
  * achieved GFLOP/s count the multiply-adds of every convolution and dense layer (a training
- * step as three forward passes: forward, input gradients, weight gradients).
+ * step as three forward passes: forward, input gradients, weight gradients) as a direct
+ * convolution does them; the kernels do fewer (Winograd's 3x3 convolutions, skipped padding
+ * taps), so the figure is an effective rate, comparable across implementations.
  */
 public final class Benchmark {
 
