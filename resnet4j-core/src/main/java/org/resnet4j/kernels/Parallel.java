@@ -5,13 +5,14 @@ import java.util.concurrent.RecursiveAction;
 /**
  * Splits an index range over the kernel threads. Only for work whose result does not depend
  * on the split (each index written by exactly one chunk), so that results stay identical for
- * every thread count.
+ * every thread count. Public for element-wise work outside the kernels, such as an optimizer's
+ * update.
  */
-final class Parallel {
+public final class Parallel {
 
     /** Work on indices {@code [from, to)}. */
     @FunctionalInterface
-    interface Range {
+    public interface Range {
         void run(int from, int to);
     }
 
@@ -22,7 +23,7 @@ final class Parallel {
      * Runs {@code body} over {@code [0, n)} in chunks; {@code costPerIndex} (rough operations per
      * index) decides whether the range is worth splitting at all.
      */
-    static void forRange(int n, long costPerIndex, Range body) {
+    public static void forRange(int n, long costPerIndex, Range body) {
         int threads = KernelRegistry.threads();
         if (threads <= 1 || n < 2 || (long) n * costPerIndex < (1L << 16)) {
             body.run(0, n);

@@ -52,14 +52,14 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(float[] w, float[] g, float[][] slots, long step) {
+    protected void update(float[] w, float[] g, float[][] slots, long step, int from, int to) {
         float[] m = slots[0];
         float[] v = slots[1];
         float alpha = (float) (learningRate() * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step)));
         float oneMinusB1 = (float) (1 - beta1);
         float oneMinusB2 = (float) (1 - beta2);
         float eps = (float) epsilon;
-        for (int i = 0; i < w.length; i++) {
+        for (int i = from; i < to; i++) {
             float gi = g[i];
             m[i] += (gi - m[i]) * oneMinusB1;
             v[i] += (gi * gi - v[i]) * oneMinusB2;

@@ -60,7 +60,7 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
-    protected void update(float[] w, float[] g, float[][] slots, long step) {
+    protected void update(float[] w, float[] g, float[][] slots, long step, int from, int to) {
         float[] s = slots[0];
         float[] u = momentum > 0 ? slots[1] : null;
         float[] a = centered ? slots[slots.length - 1] : null;
@@ -69,7 +69,7 @@ public final class RMSprop extends Optimizer {
         float lr = (float) learningRate();
         float mu = (float) momentum;
         float eps = (float) epsilon;
-        for (int i = 0; i < w.length; i++) {
+        for (int i = from; i < to; i++) {
             float gi = g[i];
             s[i] = r * s[i] + oneMinusR * gi * gi;
             float d;

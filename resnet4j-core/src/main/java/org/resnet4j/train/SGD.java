@@ -41,17 +41,17 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected void update(float[] w, float[] g, float[][] slots, long step) {
+    protected void update(float[] w, float[] g, float[][] slots, long step, int from, int to) {
         float lr = (float) learningRate();
         if (momentum == 0) {
-            for (int i = 0; i < w.length; i++) {
+            for (int i = from; i < to; i++) {
                 w[i] -= lr * g[i];
             }
             return;
         }
         float mu = (float) momentum;
         float[] u = slots[0];
-        for (int i = 0; i < w.length; i++) {
+        for (int i = from; i < to; i++) {
             u[i] = mu * u[i] - lr * g[i];
             w[i] += nesterov ? mu * u[i] - lr * g[i] : u[i];
         }

@@ -1,9 +1,13 @@
 package org.resnet4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.resnet4j.kernels.KernelRegistry;
 import org.resnet4j.layers.Dense;
 import org.resnet4j.layers.InputLayer;
 import org.resnet4j.layers.Parameter;
@@ -127,5 +131,44 @@ class OptimizerTest {
         p.grad().data()[0] = 1f;
         new SGD(1).apply(List.of(p));
         assertEquals(1f, p.value().data()[0]);
+    }
+
+    /**
+     * A large weight's update is split over the kernel threads: every optimizer gives the same
+     * bits with one, two and three threads (each element's update reads that element alone).
+     */
+    @Test
+    void updatesOfLargeWeightsDoNotDependOnTheThreadCount() {
+        List<Supplier<Optimizer>> optimizers = List.of(() -> new Adam(0.01), () -> new SGD(0.1, 0.9, true),
+                () -> new RMSprop(0.01, 0.9, 0.5, 1e-7, true));
+        int saved = KernelRegistry.threads();
+        try {
+            for (Supplier<Optimizer> make : optimizers) {
+                float[] one = null;
+                for (int threads : new int[] {1, 2, 3}) {
+                    KernelRegistry.setThreads(threads);
+                    Dense d = Dense.builder(1000).useBias(false).kernelInitializer(new Constant(0.5)).build();
+                    d.apply(InputLayer.input(33));
+                    Parameter p = d.kernel();
+                    Optimizer opt = make.get();
+                    SplittableRandom rnd = new SplittableRandom(9);
+                    for (int step = 0; step < 3; step++) {
+                        float[] g = p.grad().data();
+                        for (int i = 0; i < g.length; i++) {
+                            g[i] = (float) (rnd.nextDouble() - 0.5);
+                        }
+                        opt.apply(List.of(p));
+                    }
+                    float[] w = p.value().data().clone();
+                    if (one == null) {
+                        one = w;
+                    } else {
+                        assertArrayEquals(one, w, opt.getClass().getSimpleName() + " with " + threads + " threads");
+                    }
+                }
+            }
+        } finally {
+            KernelRegistry.setThreads(saved);
+        }
     }
 }
