@@ -470,6 +470,55 @@ abstract class KernelParityTest {
         assertClose(what + " avg backward", dxS, dxB);
     }
 
+    // ---------------------------------------------------------------- per-channel sums
+
+    /**
+     * Per-channel sums (batch statistics, BatchNormalization's gradient sums, bias gradients)
+     * over channel counts with and without a ragged last vector: equal to the oracle's bit for
+     * bit, with every thread count.
+     */
+    @Test
+    void perChannelSumsEqualTheOracleExactly() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int channels : new int[] {37, 64, 128, 213}) {
+            int rows = 301;
+            float[] x = random(rnd, rows * channels);
+            float[] dy = random(rnd, rows * channels);
+            for (int i = 0; i < x.length; i++) {
+                // Values far apart in size, so that any other order of the sums rounds differently.
+                x[i] *= (float) Math.pow(10, rnd.nextInt(-6, 7));
+            }
+            float[] mean = random(rnd, channels);
+            float[] invStd = random(rnd, channels);
+            float[] meanS = new float[channels];
+            float[] varS = new float[channels];
+            scalar.channelMoments(x, rows, channels, meanS, varS);
+            float[] accS = random(rnd, channels);
+            float[] accStart = accS.clone();
+            scalar.addColumnSums(x, rows, channels, accS);
+            double[] sumDyS = new double[channels];
+            double[] sumDyXhatS = new double[channels];
+            scalar.batchNormGradSums(x, dy, rows, channels, mean, invStd, sumDyS, sumDyXhatS);
+            for (int threads : new int[] {1, 2, 3}) {
+                KernelRegistry.setThreads(threads);
+                String t = channels + " channels, " + threads + " thread(s)";
+                float[] meanF = new float[channels];
+                float[] varF = new float[channels];
+                blocked.channelMoments(x, rows, channels, meanF, varF);
+                assertBitIdentical("channelMoments mean, " + t, meanS, meanF);
+                assertBitIdentical("channelMoments variance, " + t, varS, varF);
+                float[] accF = accStart.clone();
+                blocked.addColumnSums(x, rows, channels, accF);
+                assertBitIdentical("addColumnSums, " + t, accS, accF);
+                double[] sumDyF = new double[channels];
+                double[] sumDyXhatF = new double[channels];
+                blocked.batchNormGradSums(x, dy, rows, channels, mean, invStd, sumDyF, sumDyXhatF);
+                assertArrayEquals(sumDyS, sumDyF, "batchNormGradSums dy, " + t);
+                assertArrayEquals(sumDyXhatS, sumDyXhatF, "batchNormGradSums dy*xhat, " + t);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- element-wise
 
     /** Sizes above the split threshold, odd so chunks are uneven; results must equal the oracle bit for bit. */
