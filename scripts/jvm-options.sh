@@ -4,12 +4,12 @@
 #
 # --add-modules jdk.incubator.vector: the Vector API kernels, several times faster than the
 #   scalar ones (without the module they run, after a one-line warning).
-# -XX:+UseSerialGC -Xmn12m: the model's runs recycle their large arrays (see ArrayPool), so a
+# -XX:+UseSerialGC -Xmn16m: the model's runs recycle their large arrays (see ArrayPool), so a
 #   step leaves about 8 MB of garbage; the serial collector with a small young generation keeps
 #   the process near its working set. The parallel collector's own tables cost about 100 MB
-#   more at the same speed; a 32 MB young generation costs 11 MB more than 16 MB, and 16 MB
-#   4 to 5 MB more than 12 (`resnet4j bench`, five alternations: 561-566 against 565-569 MiB,
-#   step times equal within the machine's noise; a young collection takes about 0.4 ms).
+#   more at the same speed; a 32 MB young generation costs 11 MB more. A 12 MB one saves 4 to
+#   5 MB in `resnet4j bench` but costs 30 MB in a whole `resnet4j train` (771 -> 802 MB over
+#   three epochs): more of the data pipeline's short-lived arrays reach the old generation.
 # (-XX:-TieredCompilation would save 12-18 MB more, but its training step is 6% slower.)
 # -XX:CompileCommand=dontinline,org.resnet4j.graph.Recomputation::*: the bookkeeping of
 #   activation recomputation is compiled method by method, not inlined into one another. C2
@@ -18,7 +18,7 @@
 #   Peak RSS of `resnet4j bench`: 569-573 -> 559-561 MiB; no measurable change in step time.
 #   'quiet' keeps the JVM from announcing it on standard output. JvmOptionsTest checks that the
 #   class exists.
-resnet4j_jvm_options=(--add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmn12m
+resnet4j_jvm_options=(--add-modules jdk.incubator.vector -XX:+UseSerialGC -Xmn16m
   -XX:CompileCommand=quiet '-XX:CompileCommand=dontinline,org.resnet4j.graph.Recomputation::*')
 # Gives the C heap the JIT compilers used back to the system every second (about 9 MB off the
 # peak).
