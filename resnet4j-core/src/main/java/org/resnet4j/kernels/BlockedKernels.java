@@ -6,8 +6,10 @@ import java.util.concurrent.RecursiveAction;
 import org.resnet4j.tensor.ArrayPool;
 
 /**
- * Plain-Java kernels that route convolution through one GEMM: a 1x1 stride-1 convolution in NHWC
- * is already a matrix product, and larger kernels are unrolled with im2col first. The GEMM is
+ * Plain-Java kernels that route convolution through GEMM: a 1x1 stride-1 convolution in NHWC
+ * is already a matrix product, larger kernels are unrolled with im2col first, and a small image
+ * under a large kernel skips its padding taps, one product per output pixel and kernel row
+ * ({@link #skipsPadding}). The GEMM is
  * cache-blocked (a {@code KC x NC} panel of B stays in L2 while rows of A stream past it) and
  * split over output rows across {@link KernelRegistry#threads()} threads. Its innermost loop is a
  * contiguous {@code c[j] += a * b[j]} that the JIT compiles to SIMD instructions.
