@@ -101,25 +101,25 @@ final class Winograd {
 
     /** {@code y = conv(x, w)}. */
     static void forward(VectorKernels k, Conv2dGeometry g, float[] x, float[] w, float[] y) {
-        float[] u = take(E * g.inC() * g.outC());
+        float[] u = ArrayPool.scratch(E * g.inC() * g.outC());
         try {
             transformKernel(w, g.inC(), g.outC(), false, u);
             convolve(k, x, g.batch(), g.inH(), g.inW(), g.inC(), g.padTop(), g.padLeft(),
                     y, g.outH(), g.outW(), g.outC(), u, false);
         } finally {
-            give(u);
+            ArrayPool.recycle(u);
         }
     }
 
     /** {@code dx = dL/dx}: the output gradient convolved with the turned kernel. */
     static void backwardInput(VectorKernels k, Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        float[] u = take(E * g.inC() * g.outC());
+        float[] u = ArrayPool.scratch(E * g.inC() * g.outC());
         try {
             transformKernel(w, g.inC(), g.outC(), true, u);
             convolve(k, dy, g.batch(), g.outH(), g.outW(), g.outC(), 2 - g.padTop(), 2 - g.padLeft(),
                     dx, g.inH(), g.inW(), g.inC(), u, true);
         } finally {
-            give(u);
+            ArrayPool.recycle(u);
         }
     }
 
@@ -129,9 +129,9 @@ final class Winograd {
         int outC = g.outC();
         int tpi = tilesPerImage(g.outH(), g.outW());
         int images = imagesPerRun(tpi, Math.max(inC, outC), g.batch());
-        float[] du = take(E * inC * outC);
-        float[] v = take(E * images * tpi * inC);
-        float[] dm = take(E * images * tpi * outC);
+        float[] du = ArrayPool.scratch(E * inC * outC);
+        float[] v = ArrayPool.scratch(E * images * tpi * inC);
+        float[] dm = ArrayPool.scratch(E * images * tpi * outC);
         try {
             for (int from = 0; from < g.batch(); from += images) {
                 int to = Math.min(g.batch(), from + images);
@@ -143,9 +143,9 @@ final class Winograd {
             }
             accumulateKernelGradient(du, inC, outC, dw);
         } finally {
-            give(dm);
-            give(v);
-            give(du);
+            ArrayPool.recycle(dm);
+            ArrayPool.recycle(v);
+            ArrayPool.recycle(du);
         }
     }
 
@@ -164,8 +164,8 @@ final class Winograd {
         }
         int tpi = tilesPerImage(outH, outW);
         int images = imagesPerRun(tpi, Math.max(inC, outC), batch);
-        float[] v = take(E * images * tpi * inC);
-        float[] m = take(E * images * tpi * outC);
+        float[] v = ArrayPool.scratch(E * images * tpi * inC);
+        float[] m = ArrayPool.scratch(E * images * tpi * outC);
         try {
             for (int from = 0; from < batch; from += images) {
                 int to = Math.min(batch, from + images);
@@ -176,8 +176,8 @@ final class Winograd {
                 transformOutput(m, from, to, outH, outW, outC, out);
             }
         } finally {
-            give(m);
-            give(v);
+            ArrayPool.recycle(m);
+            ArrayPool.recycle(v);
         }
     }
 
@@ -194,7 +194,7 @@ final class Winograd {
         int images = (int) Math.max(1, Math.min(batch, fusedRunFloats / perImage));
         int runs = (batch + images - 1) / images;
         int each = VectorKernels.packedSize(inC, outC);
-        float[] bp = take(E * each);
+        float[] bp = ArrayPool.scratch(E * each);
         try {
             k.packBatch(E, turned, u, 0, inC * outC, turned ? inC : outC, inC, outC, bp);
             Parallel.forRange(runs, 2L * E * images * tpi * inC * outC, (r0, r1) -> {
@@ -219,7 +219,7 @@ final class Winograd {
                 }
             });
         } finally {
-            give(bp);
+            ArrayPool.recycle(bp);
         }
     }
 
@@ -488,14 +488,4 @@ final class Winograd {
         });
     }
 
-    // ---------------------------------------------------------------- scratch
-
-    private static float[] take(int n) {
-        ArrayPool pool = n >= ArrayPool.MIN_FLOATS ? ArrayPool.active() : null;
-        return pool != null ? pool.takeUninitialized(n) : new float[n];
-    }
-
-    private static void give(float[] a) {
-        ArrayPool.recycle(a);
-    }
 }

@@ -150,6 +150,17 @@ public final class ArrayPool {
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).addLast(new Entry(a, generation));
     }
 
+    /**
+     * An array of at least {@code n} floats with unspecified contents, for a result or scratch
+     * space written before it is read: from the pool active on this thread when there is one
+     * and {@code n} is at least {@link #MIN_FLOATS}, else a new array of exactly {@code n}.
+     * {@link #recycle} gives it back.
+     */
+    public static float[] scratch(int n) {
+        ArrayPool pool = n >= MIN_FLOATS ? active() : null;
+        return pool != null ? pool.takeUninitialized(n) : new float[n];
+    }
+
     /** Gives {@code a}, which nothing refers to any more, to the pool active on this thread, if any. */
     public static void recycle(float[] a) {
         ArrayPool pool = active();

@@ -64,10 +64,7 @@ public final class Tensor {
      * before anything reads it: with an active {@link ArrayPool} it skips zeroing a recycled array.
      */
     public static Tensor uninitialized(Shape shape) {
-        ArrayPool pool = ArrayPool.active();
-        int n = shape.size();
-        return pool != null && n >= ArrayPool.MIN_FLOATS
-                ? over(shape, pool.takeUninitialized(n)) : new Tensor(shape, new float[n]);
+        return over(shape, ArrayPool.scratch(shape.size()));
     }
 
     /** A tensor of zeros with the given dimensions. */
