@@ -155,15 +155,10 @@ public final class VectorKernels extends BlockedKernels {
         }
     }
 
-    /** Floats of one op(B) ({@code k x n}) packed by {@link #packBatch}. */
-    static int packedSize(int k, int n) {
-        return packedBSize(k, n);
-    }
-
     /**
      * Packs op(B) of {@code count} products of depth {@code k} and width {@code n}, product
      * {@code q}'s B at {@code bOff + q * bStride}, into {@code out} ({@code count *
-     * packedSize(k, n)} floats), for {@link #gemmBatchPacked}.
+     * packedBSize(k, n)} floats), for {@link #gemmBatchPacked}.
      */
     void packBatch(int count, boolean transB, float[] b, int bOff, int bStride, int ldb, int k, int n, float[] out) {
         boolean parallel = KernelRegistry.threads() > 1 && (long) count * k * n >= PARALLEL_THRESHOLD / 64;
@@ -840,8 +835,11 @@ public final class VectorKernels extends BlockedKernels {
         }
     }
 
-    /** Floats of one packed op(B) ({@code k x n}): whole {@code NR}-column strips of every depth. */
-    private static int packedBSize(int k, int n) {
+    /**
+     * Floats of one packed op(B) ({@code k x n}): whole {@code NR}-column strips of every depth
+     * (what {@link #packBatch} takes per product).
+     */
+    static int packedBSize(int k, int n) {
         return Math.toIntExact((long) (n + NR - 1) / NR * NR * k);
     }
 

@@ -193,7 +193,7 @@ final class Winograd {
         long perImage = (long) E * tpi * Math.max(inC, outC);
         int images = (int) Math.max(1, Math.min(batch, fusedRunFloats / perImage));
         int runs = (batch + images - 1) / images;
-        int each = VectorKernels.packedSize(inC, outC);
+        int each = VectorKernels.packedBSize(inC, outC);
         float[] bp = ArrayPool.scratch(E * each);
         try {
             k.packBatch(E, turned, u, 0, inC * outC, turned ? inC : outC, inC, outC, bp);

@@ -66,14 +66,14 @@ class VectorKernelsParityTest extends KernelParityTest {
                                 + " transB=" + transB + " accumulate=" + accumulate;
                         assertBitIdentical(what, expected, batched);
                         if (!transA && !accumulate && VectorKernels.depthChunk(m, n, k) == k) {
-                            float[] bp = new float[count * VectorKernels.packedSize(k, n)];
+                            float[] bp = new float[count * VectorKernels.packedBSize(k, n)];
                             Arrays.fill(bp, Float.NaN);
                             v.packBatch(count, transB, b, 0, bStride, ldb, k, n, bp);
                             float[] packed = c0.clone();
                             v.gemmBatchPacked(count, m, n, k, a, 0, aStride, lda, bp, packed, 0, cStride, ldc);
                             assertBitIdentical(what + ", packed first", expected, packed);
                         } else if (!transA && !accumulate) {
-                            float[] bp = new float[count * VectorKernels.packedSize(k, n)];
+                            float[] bp = new float[count * VectorKernels.packedBSize(k, n)];
                             assertThrows(IllegalArgumentException.class, () -> v.gemmBatchPacked(count, m, n, k, a, 0,
                                     aStride, lda, bp, c0.clone(), 0, cStride, ldc));
                         }
