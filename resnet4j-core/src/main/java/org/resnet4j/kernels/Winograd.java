@@ -223,6 +223,11 @@ final class Winograd {
         }
     }
 
+    /** Vectors of {@link #L} floats that cover {@code n} (the last one masked when ragged). */
+    private static int vectors(int n) {
+        return (n + L - 1) / L;
+    }
+
     /** Where position (r, s) of a transformed tile starts, with planes of {@code plane} floats. */
     private static int at(int r, int s, int plane) {
         return (4 * r + s) * plane;
@@ -247,41 +252,39 @@ final class Winograd {
     // would be boxed.) Channels past the last whole vector are masked off.
 
     /**
-     * {@code U[e] = (G g G^T)[e]} for every input and output channel pair: {@code u} holds 16
-     * matrices of inC x outC, kernel {@code w} is (3, 3, inC, outC). With {@code turned}, each
+     * {@code U[e] = (G g G^T)[e]} for every input and output channel pair, one vector of the
+     * flattened (inC, outC) plane at a time: {@code u} holds 16 matrices of inC x outC, kernel
+     * {@code w} is (3, 3, inC, outC). With {@code turned}, each
      * goes where the turned kernel's transform has it: position (r, s) at (turn(r), turn(s)).
      */
     private static void transformKernel(float[] w, int inC, int outC, boolean turned, float[] u) {
         int plane = inC * outC;
-        Parallel.forRange(inC, 25L * outC, (from, to) -> {
+        Parallel.forRange(vectors(plane), 25L * L, (v0, v1) -> {
             float[] tmp = new float[12 * L];
-            for (int c = from; c < to; c++) {
-                for (int o = 0; o < outC; o += L) {
-                    VectorMask<Float> mask = S.indexInRange(o, outC);
-                    int src = c * outC + o;
-                    // G g: rows 0, (0+1+2)/2, (0-1+2)/2 and 2 of the kernel, for each of its 3 columns.
-                    for (int j = 0; j < 3; j++) {
-                        FloatVector g0 = FloatVector.fromArray(S, w, src + j * plane, mask);
-                        FloatVector g1 = FloatVector.fromArray(S, w, src + (3 + j) * plane, mask);
-                        FloatVector g2 = FloatVector.fromArray(S, w, src + (6 + j) * plane, mask);
-                        FloatVector sum = g0.add(g2);
-                        g0.intoArray(tmp, j * L);
-                        sum.add(g1).mul(0.5f).intoArray(tmp, (3 + j) * L);
-                        sum.sub(g1).mul(0.5f).intoArray(tmp, (6 + j) * L);
-                        g2.intoArray(tmp, (9 + j) * L);
-                    }
-                    // (G g) G^T: the same along each row.
-                    for (int r = 0; r < 4; r++) {
-                        FloatVector g0 = FloatVector.fromArray(S, tmp, 3 * r * L);
-                        FloatVector g1 = FloatVector.fromArray(S, tmp, (3 * r + 1) * L);
-                        FloatVector g2 = FloatVector.fromArray(S, tmp, (3 * r + 2) * L);
-                        FloatVector sum = g0.add(g2);
-                        int row = turned ? turn(r) : r;
-                        g0.intoArray(u, at(row, turned ? 3 : 0, plane) + src, mask);
-                        sum.add(g1).mul(0.5f).intoArray(u, at(row, 1, plane) + src, mask);
-                        sum.sub(g1).mul(0.5f).intoArray(u, at(row, 2, plane) + src, mask);
-                        g2.intoArray(u, at(row, turned ? 0 : 3, plane) + src, mask);
-                    }
+            for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
+                VectorMask<Float> mask = S.indexInRange(src, plane);
+                // G g: rows 0, (0+1+2)/2, (0-1+2)/2 and 2 of the kernel, for each of its 3 columns.
+                for (int j = 0; j < 3; j++) {
+                    FloatVector g0 = FloatVector.fromArray(S, w, src + j * plane, mask);
+                    FloatVector g1 = FloatVector.fromArray(S, w, src + (3 + j) * plane, mask);
+                    FloatVector g2 = FloatVector.fromArray(S, w, src + (6 + j) * plane, mask);
+                    FloatVector sum = g0.add(g2);
+                    g0.intoArray(tmp, j * L);
+                    sum.add(g1).mul(0.5f).intoArray(tmp, (3 + j) * L);
+                    sum.sub(g1).mul(0.5f).intoArray(tmp, (6 + j) * L);
+                    g2.intoArray(tmp, (9 + j) * L);
+                }
+                // (G g) G^T: the same along each row.
+                for (int r = 0; r < 4; r++) {
+                    FloatVector g0 = FloatVector.fromArray(S, tmp, 3 * r * L);
+                    FloatVector g1 = FloatVector.fromArray(S, tmp, (3 * r + 1) * L);
+                    FloatVector g2 = FloatVector.fromArray(S, tmp, (3 * r + 2) * L);
+                    FloatVector sum = g0.add(g2);
+                    int row = turned ? turn(r) : r;
+                    g0.intoArray(u, at(row, turned ? 3 : 0, plane) + src, mask);
+                    sum.add(g1).mul(0.5f).intoArray(u, at(row, 1, plane) + src, mask);
+                    sum.sub(g1).mul(0.5f).intoArray(u, at(row, 2, plane) + src, mask);
+                    g2.intoArray(u, at(row, turned ? 0 : 3, plane) + src, mask);
                 }
             }
         });
@@ -290,35 +293,32 @@ final class Winograd {
     /** {@code dw += G^T dU G} for every channel pair. */
     private static void accumulateKernelGradient(float[] du, int inC, int outC, float[] dw) {
         int plane = inC * outC;
-        Parallel.forRange(inC, 40L * outC, (from, to) -> {
+        Parallel.forRange(vectors(plane), 40L * L, (v0, v1) -> {
             float[] tmp = new float[12 * L];
-            for (int c = from; c < to; c++) {
-                for (int o = 0; o < outC; o += L) {
-                    VectorMask<Float> mask = S.indexInRange(o, outC);
-                    int src = c * outC + o;
-                    // G^T dU: rows 0 + (1+2)/2, (1-2)/2 and (1+2)/2 + 3, for each of the 4 columns.
-                    for (int j = 0; j < 4; j++) {
-                        FloatVector d0 = FloatVector.fromArray(S, du, src + j * plane, mask);
-                        FloatVector d1 = FloatVector.fromArray(S, du, src + (4 + j) * plane, mask);
-                        FloatVector d2 = FloatVector.fromArray(S, du, src + (8 + j) * plane, mask);
-                        FloatVector d3 = FloatVector.fromArray(S, du, src + (12 + j) * plane, mask);
-                        FloatVector mid = d1.add(d2).mul(0.5f);
-                        d0.add(mid).intoArray(tmp, j * L);
-                        d1.sub(d2).mul(0.5f).intoArray(tmp, (4 + j) * L);
-                        mid.add(d3).intoArray(tmp, (8 + j) * L);
-                    }
-                    // (G^T dU) G: the same along each row, added into dw.
-                    for (int r = 0; r < 3; r++) {
-                        FloatVector q0 = FloatVector.fromArray(S, tmp, 4 * r * L);
-                        FloatVector q1 = FloatVector.fromArray(S, tmp, (4 * r + 1) * L);
-                        FloatVector q2 = FloatVector.fromArray(S, tmp, (4 * r + 2) * L);
-                        FloatVector q3 = FloatVector.fromArray(S, tmp, (4 * r + 3) * L);
-                        FloatVector mid = q1.add(q2).mul(0.5f);
-                        int dst = 3 * r * plane + src;
-                        addInto(dw, dst, q0.add(mid), mask);
-                        addInto(dw, dst + plane, q1.sub(q2).mul(0.5f), mask);
-                        addInto(dw, dst + 2 * plane, mid.add(q3), mask);
-                    }
+            for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
+                VectorMask<Float> mask = S.indexInRange(src, plane);
+                // G^T dU: rows 0 + (1+2)/2, (1-2)/2 and (1+2)/2 + 3, for each of the 4 columns.
+                for (int j = 0; j < 4; j++) {
+                    FloatVector d0 = FloatVector.fromArray(S, du, src + j * plane, mask);
+                    FloatVector d1 = FloatVector.fromArray(S, du, src + (4 + j) * plane, mask);
+                    FloatVector d2 = FloatVector.fromArray(S, du, src + (8 + j) * plane, mask);
+                    FloatVector d3 = FloatVector.fromArray(S, du, src + (12 + j) * plane, mask);
+                    FloatVector mid = d1.add(d2).mul(0.5f);
+                    d0.add(mid).intoArray(tmp, j * L);
+                    d1.sub(d2).mul(0.5f).intoArray(tmp, (4 + j) * L);
+                    mid.add(d3).intoArray(tmp, (8 + j) * L);
+                }
+                // (G^T dU) G: the same along each row, added into dw.
+                for (int r = 0; r < 3; r++) {
+                    FloatVector q0 = FloatVector.fromArray(S, tmp, 4 * r * L);
+                    FloatVector q1 = FloatVector.fromArray(S, tmp, (4 * r + 1) * L);
+                    FloatVector q2 = FloatVector.fromArray(S, tmp, (4 * r + 2) * L);
+                    FloatVector q3 = FloatVector.fromArray(S, tmp, (4 * r + 3) * L);
+                    FloatVector mid = q1.add(q2).mul(0.5f);
+                    int dst = 3 * r * plane + src;
+                    addInto(dw, dst, q0.add(mid), mask);
+                    addInto(dw, dst + plane, q1.sub(q2).mul(0.5f), mask);
+                    addInto(dw, dst + 2 * plane, mid.add(q3), mask);
                 }
             }
         });
@@ -487,5 +487,4 @@ final class Winograd {
             }
         });
     }
-
 }
