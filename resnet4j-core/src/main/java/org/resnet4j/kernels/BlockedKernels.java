@@ -1,8 +1,6 @@
 package org.resnet4j.kernels;
 
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 import org.resnet4j.tensor.ArrayPool;
 
 /**
@@ -82,23 +80,8 @@ public class BlockedKernels extends ScalarKernels {
             return;
         }
         int chunks = Math.min(m, threads * 4);
-        KernelRegistry.pool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                RecursiveAction[] parts = new RecursiveAction[chunks];
-                for (int t = 0; t < chunks; t++) {
-                    int r0 = (int) ((long) m * t / chunks);
-                    int r1 = (int) ((long) m * (t + 1) / chunks);
-                    parts[t] = new RecursiveAction() {
-                        @Override
-                        protected void compute() {
-                            gemmRows(r0, r1, transA, n, k, a, aOff, lda, fb, fbOff, fbLd, c, cOff, ldc);
-                        }
-                    };
-                }
-                invokeAll(parts);
-            }
-        });
+        KernelRegistry.pool().run(chunks, t -> gemmRows((int) ((long) m * t / chunks), (int) ((long) m * (t + 1) / chunks),
+                transA, n, k, a, aOff, lda, fb, fbOff, fbLd, c, cOff, ldc));
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.resnet4j.kernels;
 
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Chooses the kernel implementation once, at start-up, and owns the worker threads.
@@ -15,15 +14,13 @@ public final class KernelRegistry {
 
     private static final Kernels CURRENT = chooseOrWarn(System.getProperty("resnet4j.kernels", "auto"));
 
-    /** The thread count and its pool, published together. */
-    private record Workers(int threads, ForkJoinPool pool) {
-    }
+    /**
+     * How long the worker threads keep polling for work after a job before they sleep (see
+     * {@link WorkerPool}): long enough to span the gaps between the kernels of a training step.
+     */
+    static final long SPIN_NANOS = 2_000_000;
 
-    private static volatile Workers workers = workersFor(initialThreads());
-
-    private static Workers workersFor(int n) {
-        return new Workers(n, new ForkJoinPool(n));
-    }
+    private static volatile WorkerPool workers = new WorkerPool(initialThreads(), SPIN_NANOS);
 
     private KernelRegistry() {
     }
@@ -110,12 +107,14 @@ public final class KernelRegistry {
             throw new IllegalArgumentException("Thread count must be >= 1; received " + n);
         }
         if (n != workers.threads()) {
-            // The old pool is left to wind down by itself: work already handed to it still runs.
-            workers = workersFor(n);
+            // Work already handed to the old pool still runs; its workers end after it.
+            WorkerPool old = workers;
+            workers = new WorkerPool(n, SPIN_NANOS);
+            old.close();
         }
     }
 
-    static ForkJoinPool pool() {
-        return workers.pool();
+    static WorkerPool pool() {
+        return workers;
     }
 }

@@ -1,7 +1,5 @@
 package org.resnet4j.kernels;
 
-import java.util.concurrent.RecursiveAction;
-
 /**
  * Splits an index range over the kernel threads. Only for work whose result does not depend
  * on the split (each index written by exactly one chunk), so that results stay identical for
@@ -30,22 +28,6 @@ public final class Parallel {
             return;
         }
         int chunks = Math.min(n, threads * 2);
-        RecursiveAction[] parts = new RecursiveAction[chunks];
-        for (int t = 0; t < chunks; t++) {
-            int from = (int) ((long) n * t / chunks);
-            int to = (int) ((long) n * (t + 1) / chunks);
-            parts[t] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(from, to);
-                }
-            };
-        }
-        KernelRegistry.pool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(parts);
-            }
-        });
+        KernelRegistry.pool().run(chunks, t -> body.run((int) ((long) n * t / chunks), (int) ((long) n * (t + 1) / chunks)));
     }
 }

@@ -1,10 +1,6 @@
 package org.resnet4j.kernels;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -293,8 +289,7 @@ public final class VectorKernels extends BlockedKernels {
         int perProduct = tiles * sh.chunks();
         int tasks = perProduct * count;
         int packedSize = packedBSize(sh.k(), sh.n());
-        List<RecursiveAction> list = new ArrayList<>(tasks);
-        for (int t = 0; t < tasks; t++) {
+        WorkerPool.Task task = t -> {
             int p = t / perProduct;
             int q = t % perProduct / tiles;
             int rb = t % tiles / sh.colBlocks();
@@ -304,31 +299,19 @@ public final class VectorKernels extends BlockedKernels {
             int ai = aOff + p * aStride;
             int bi = bOff + p * bStride;
             int bpi = p * packedSize;
-            RecursiveAction task = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    if (q == 0) {
-                        tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, c, cOff + p * cStride, ldc,
-                                accumulate);
-                    } else {
-                        int at = ((q - 1) * count + p) * sh.m() * sh.n();
-                        tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, partial, at, sh.n(), false);
-                    }
-                }
-            };
-            if (tasks == 1 || !parallel) {
-                task.invoke();
+            if (q == 0) {
+                tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, c, cOff + p * cStride, ldc, accumulate);
             } else {
-                list.add(task);
+                int at = ((q - 1) * count + p) * sh.m() * sh.n();
+                tile(sh, rb, cb, pFrom, pTo, a, ai, lda, b, bi, ldb, bp, bpi, partial, at, sh.n(), false);
             }
-        }
-        if (!list.isEmpty()) {
-            KernelRegistry.pool().invoke(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    ForkJoinTask.invokeAll(list);
-                }
-            });
+        };
+        if (parallel) {
+            KernelRegistry.pool().run(tasks, task);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                task.run(t);
+            }
         }
     }
 
@@ -643,28 +626,15 @@ public final class VectorKernels extends BlockedKernels {
             }
             return;
         }
-        RecursiveAction[] parts = new RecursiveAction[chunks];
-        for (int t = 0; t < chunks; t++) {
+        // Strips [from, to) of all the products' strips, product by product.
+        KernelRegistry.pool().run(chunks, t -> {
             int from = all * t / chunks;
             int to = all * (t + 1) / chunks;
-            parts[t] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    // Strips [from, to) of all the products' strips, product by product.
-                    for (int i = from; i < to; ) {
-                        int q = i / strips;
-                        int end = Math.min(to, (q + 1) * strips);
-                        packB(transB, b, bOff + q * bStride, ldb, k, i - q * strips, end - q * strips, n, out,
-                                q * each);
-                        i = end;
-                    }
-                }
-            };
-        }
-        KernelRegistry.pool().invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(parts);
+            for (int i = from; i < to; ) {
+                int q = i / strips;
+                int end = Math.min(to, (q + 1) * strips);
+                packB(transB, b, bOff + q * bStride, ldb, k, i - q * strips, end - q * strips, n, out, q * each);
+                i = end;
             }
         });
     }
