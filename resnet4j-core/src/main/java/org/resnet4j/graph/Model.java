@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import org.resnet4j.layers.Context;
+import org.resnet4j.layers.InferenceFusion;
 import org.resnet4j.layers.InputLayer;
 import org.resnet4j.layers.Layer;
 import org.resnet4j.layers.Node;
@@ -39,6 +40,8 @@ public final class Model {
     /** Each thread's recycled arrays for this model's runs (see {@link ArrayPool}). */
     private final ThreadLocal<ArrayPool> pools = ThreadLocal.withInitial(ArrayPool::new);
     private final List<Layer> layers;
+    /** What a prediction computes in one pass (see {@link #inferenceFusions}), made on first use. */
+    private volatile Map<Node, List<Node>> fusions;
     private volatile boolean recomputeActivations = true;
     private volatile boolean writeInPlace = true;
 
@@ -381,28 +384,41 @@ public final class Model {
         if (recomputation != null) {
             values.forEach(recomputation::produced);
         }
+        // A prediction keeps nothing for backward: runs of layers may be computed in one pass.
+        boolean predicting = !training && contexts == null && recomputation == null && observer == null;
+        Map<Node, List<Node>> fused = predicting ? inferenceFusions() : Map.of();
+        Set<Node> absorbed = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayPool pool = pools.get();
         try (ArrayPool.Scope scope = pool.activate()) {
             for (Node node : executionOrder) {
-                if (node.isInput()) {
+                if (node.isInput() || absorbed.contains(node)) {
                     continue;
                 }
                 Context ctx = new Context();
                 if (writeInPlace) {
                     ctx.setInputsWritable(lastReads(node, values, consumers, kept, holders));
                 }
-                Tensor y = node.layer().forward(gather(node, values), ctx, training);
+                List<Node> chain = fused.get(node);
+                Tensor y;
+                SymbolicTensor out = node.output();
+                if (chain == null) {
+                    y = node.layer().forward(gather(node, values), ctx, training);
+                } else {
+                    y = InferenceFusion.forward(node, chain, gather(node, values), ctx);
+                    absorbed.addAll(chain);
+                    out = chain.get(chain.size() - 1).output();
+                }
                 if (contexts != null) {
                     contexts.put(node, ctx);
                 }
                 if (recomputation != null) {
-                    recomputation.produced(node.output(), y);
+                    recomputation.produced(out, y);
                 }
                 if (observer != null) {
-                    observer.accept(node.output(), y);
+                    observer.accept(out, y);
                 }
                 Map<SymbolicTensor, Tensor> dropped = release(node, values, consumers, kept);
-                values.put(node.output(), y);
+                values.put(out, y);
                 for (Map.Entry<SymbolicTensor, Tensor> e : dropped.entrySet()) {
                     float[] array = e.getValue().data();
                     if (referenced(array, List.of(), values.values())) {
@@ -419,6 +435,48 @@ public final class Model {
             }
         }
         return values;
+    }
+
+    /**
+     * For a prediction: the layer calls that each call computes with its own in one pass
+     * ({@link InferenceFusion}), in order, by that call. A call is absorbed only when it alone
+     * reads the output before it, and that output is not one the run hands out.
+     */
+    Map<Node, List<Node>> inferenceFusions() {
+        Map<Node, List<Node>> plan = fusions;
+        if (plan != null) {
+            return plan;
+        }
+        Map<SymbolicTensor, List<Node>> readers = new IdentityHashMap<>();
+        for (Node node : executionOrder) {
+            for (SymbolicTensor in : node.inputs()) {
+                readers.computeIfAbsent(in, t -> new ArrayList<>()).add(node);
+            }
+        }
+        Set<SymbolicTensor> handedOut = keptSet(List.of());
+        plan = new IdentityHashMap<>();
+        Set<Node> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node head : executionOrder) {
+            if (head.isInput() || taken.contains(head)) {
+                continue;
+            }
+            List<Node> chain = new ArrayList<>();
+            Node last = head;
+            while (!handedOut.contains(last.output())) {
+                List<Node> r = readers.getOrDefault(last.output(), List.of());
+                if (r.size() != 1 || !InferenceFusion.absorbs(head, last, r.get(0))) {
+                    break;
+                }
+                last = r.get(0);
+                chain.add(last);
+            }
+            if (!chain.isEmpty()) {
+                plan.put(head, List.copyOf(chain));
+                taken.addAll(chain);
+            }
+        }
+        fusions = plan;
+        return plan;
     }
 
     /**

@@ -421,6 +421,18 @@ public class BlockedKernels extends ScalarKernels {
     }
 
     @Override
+    public void biasAffineRelu(float[] x, int rows, int channels, float[] bias, float[] scale, float[] shift,
+                               boolean relu, float[] y) {
+        Parallel.forRange(rows, channels,
+                (from, to) -> ScalarKernels.biasAffineRelu(x, from, to, channels, 0, bias, scale, shift, relu, y));
+    }
+
+    @Override
+    public void addRelu(float[] a, float[] b, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> ScalarKernels.addRelu(a, b, y, from, to));
+    }
+
+    @Override
     public void batchNormBackwardInput(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
                                        float[] gamma, double[] sumDy, double[] sumDyXhat, boolean training,
                                        float[] dx) {

@@ -89,6 +89,19 @@ public interface Kernels {
     /** {@code y = a + b}; {@code y} may be {@code a} or {@code b}. */
     void add(float[] a, float[] b, float[] y, int n);
 
+    /**
+     * {@code y[r][c] = act((x[r][c] + bias[c]) * scale[c] + shift[c])}, {@code act} being ReLU when
+     * {@code relu} and the identity otherwise, and {@code bias} optional ({@code null}): a
+     * convolution's bias, a BatchNormalization with fixed statistics and a ReLU in one pass, with
+     * the operations of {@link #addRowVector}, {@link #channelAffine} and {@link #reluForward} in
+     * that order, so the same results. {@code y} may be {@code x}.
+     */
+    void biasAffineRelu(float[] x, int rows, int channels, float[] bias, float[] scale, float[] shift, boolean relu,
+                        float[] y);
+
+    /** {@code y = max(a + b, 0)} as {@link #add} then {@link #reluForward}; {@code y} may be {@code a} or {@code b}. */
+    void addRelu(float[] a, float[] b, float[] y, int n);
+
     /** The implementation chosen at start-up. */
     static Kernels get() {
         return KernelRegistry.current();

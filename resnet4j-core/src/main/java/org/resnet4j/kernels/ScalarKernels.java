@@ -360,6 +360,37 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void biasAffineRelu(float[] x, int rows, int channels, float[] bias, float[] scale, float[] shift,
+                               boolean relu, float[] y) {
+        biasAffineRelu(x, 0, rows, channels, 0, bias, scale, shift, relu, y);
+    }
+
+    /** {@link #biasAffineRelu} of rows {@code [from, to)}, channels {@code firstChannel} onwards. */
+    static void biasAffineRelu(float[] x, int from, int to, int channels, int firstChannel, float[] bias,
+                               float[] scale, float[] shift, boolean relu, float[] y) {
+        for (int r = from; r < to; r++) {
+            int base = r * channels;
+            for (int ch = firstChannel; ch < channels; ch++) {
+                float v = bias == null ? x[base + ch] : x[base + ch] + bias[ch];
+                v = v * scale[ch] + shift[ch];
+                y[base + ch] = relu && v < 0f ? 0f : v;
+            }
+        }
+    }
+
+    @Override
+    public void addRelu(float[] a, float[] b, float[] y, int n) {
+        addRelu(a, b, y, 0, n);
+    }
+
+    static void addRelu(float[] a, float[] b, float[] y, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float v = a[i] + b[i];
+            y[i] = v < 0f ? 0f : v;
+        }
+    }
+
+    @Override
     public void reluForward(float[] x, float[] y, int n) {
         reluForward(x, y, 0, n);
     }

@@ -376,6 +376,46 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     @Override
+    public void biasAffineRelu(float[] x, int rows, int channels, float[] bias, float[] scale, float[] shift,
+                               boolean relu, float[] y) {
+        Parallel.forRange(rows, channels, (from, to) -> {
+            FloatVector zero = FloatVector.zero(S);
+            int vc = S.loopBound(channels);
+            for (int r = from; r < to; r++) {
+                int base = r * channels;
+                int ch = 0;
+                for (; ch < vc; ch += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, base + ch);
+                    if (bias != null) {
+                        v = v.add(FloatVector.fromArray(S, bias, ch));
+                    }
+                    v = v.mul(FloatVector.fromArray(S, scale, ch)).add(FloatVector.fromArray(S, shift, ch));
+                    if (relu) {
+                        v = v.blend(zero, v.lt(0f));
+                    }
+                    v.intoArray(y, base + ch);
+                }
+                if (ch < channels) {
+                    ScalarKernels.biasAffineRelu(x, r, r + 1, channels, ch, bias, scale, shift, relu, y);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void addRelu(float[] a, float[] b, float[] y, int n) {
+        Parallel.forRange(n, 1, (from, to) -> {
+            FloatVector zero = FloatVector.zero(S);
+            int i = from;
+            for (int end = from + S.loopBound(to - from); i < end; i += L) {
+                FloatVector v = FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i));
+                v.blend(zero, v.lt(0f)).intoArray(y, i);
+            }
+            ScalarKernels.addRelu(a, b, y, i, to);
+        });
+    }
+
+    @Override
     public void addRowVector(float[] y, int rows, int cols, float[] v) {
         Parallel.forRange(rows, cols, (from, to) -> {
             int vc = S.loopBound(cols);

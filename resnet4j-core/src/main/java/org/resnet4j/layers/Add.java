@@ -38,6 +38,12 @@ public final class Add extends Layer {
 
     @Override
     public Tensor forward(List<Tensor> inputs, Context ctx, boolean training) {
+        checkShapes(inputs);
+        ctx.save(inputs.size());
+        return sum(inputs, ctx);
+    }
+
+    void checkShapes(List<Tensor> inputs) {
         Tensor first = inputs.get(0);
         for (int i = 1; i < inputs.size(); i++) {
             if (!inputs.get(i).shape().equals(first.shape())) {
@@ -45,8 +51,6 @@ public final class Add extends Layer {
                         inputs.get(i).shape());
             }
         }
-        ctx.save(inputs.size());
-        return sum(inputs, ctx);
     }
 
     @Override

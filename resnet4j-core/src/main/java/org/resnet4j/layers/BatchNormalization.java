@@ -142,6 +142,23 @@ public final class BatchNormalization extends SingleInputLayer {
             mean = movingMean.value().data().clone();
             variance = movingVariance.value().data().clone();
         }
+        float[][] f = factors(mean, variance);
+        ctx.save(x, mean, f[0], batchStats, f[1], f[2]);
+        return affine(x, f[1], f[2]);
+    }
+
+    /**
+     * With the moving statistics, the factors of {@code y = x * mul + add} per channel, as
+     * {@code {mul, add}}: what this layer computes outside training.
+     */
+    float[][] inferenceFactors() {
+        float[][] f = factors(movingMean.value().data(), movingVariance.value().data());
+        return new float[][] {f[1], f[2]};
+    }
+
+    /** {@code {invStd, mul, add}} for the given mean and variance. */
+    private float[][] factors(float[] mean, float[] variance) {
+        int channels = mean.length;
         float[] invStd = new float[channels];
         float[] mul = new float[channels];
         float[] add = new float[channels];
@@ -150,8 +167,7 @@ public final class BatchNormalization extends SingleInputLayer {
             mul[c] = invStd[c] * (scale ? gamma.value().data()[c] : 1f);
             add[c] = (center ? beta.value().data()[c] : 0f) - mean[c] * mul[c];
         }
-        ctx.save(x, mean, invStd, batchStats, mul, add);
-        return affine(x, mul, add);
+        return new float[][] {invStd, mul, add};
     }
 
     @Override

@@ -124,15 +124,24 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
     @Override
     public Tensor forward(Tensor x, Context ctx, boolean training) {
         Conv2dGeometry g = geometry(x.shape());
-        // Every kernel overwrites y (and dx below) entirely.
-        Tensor y = Tensor.uninitialized(Shape.of(g.batch(), g.outH(), g.outW(), filters));
-        Kernels k = Kernels.get();
-        k.conv2dForward(g, x.data(), kernel.value().data(), y.data());
+        Tensor y = convolve(x, g);
         if (useBias) {
-            k.addRowVector(y.data(), g.patchRows(), filters, bias.value().data());
+            Kernels.get().addRowVector(y.data(), g.patchRows(), filters, bias.value().data());
         }
         activation.forward(y.data(), y.data(), y.size(), filters);
         ctx.save(x, g, y);
+        return y;
+    }
+
+    /** The convolution of {@code x} with the kernel alone: no bias, no activation. */
+    Tensor convolve(Tensor x) {
+        return convolve(x, geometry(x.shape()));
+    }
+
+    private Tensor convolve(Tensor x, Conv2dGeometry g) {
+        // Every kernel overwrites y (and dx below) entirely.
+        Tensor y = Tensor.uninitialized(Shape.of(g.batch(), g.outH(), g.outW(), filters));
+        Kernels.get().conv2dForward(g, x.data(), kernel.value().data(), y.data());
         return y;
     }
 

@@ -571,6 +571,36 @@ abstract class KernelParityTest {
             scalar.addRowVector(w1, rows, channels, shift);
             blocked.addRowVector(w2, rows, channels, shift);
             assertBitIdentical("addRowVector" + t, w1, w2);
+            // The fused passes of a prediction: the oracle's, and the unfused kernels' in order.
+            float[] bias = random(rnd, channels);
+            for (float[] b : new float[][] {bias, null}) {
+                for (boolean relu : new boolean[] {true, false}) {
+                    String what = "biasAffineRelu bias=" + (b != null) + " relu=" + relu + t;
+                    float[] steps = x.clone();
+                    if (b != null) {
+                        scalar.addRowVector(steps, rows, channels, b);
+                    }
+                    scalar.channelAffine(steps, rows, channels, scale, shift, steps);
+                    if (relu) {
+                        scalar.reluForward(steps, steps, n);
+                    }
+                    scalar.biasAffineRelu(x, rows, channels, b, scale, shift, relu, want);
+                    assertBitIdentical(what + " (oracle against the unfused kernels)", steps, want);
+                    blocked.biasAffineRelu(x, rows, channels, b, scale, shift, relu, got);
+                    assertBitIdentical(what, want, got);
+                    float[] inPlace = x.clone();
+                    blocked.biasAffineRelu(inPlace, rows, channels, b, scale, shift, relu, inPlace);
+                    assertBitIdentical(what + " in place", want, inPlace);
+                }
+            }
+            float[] sum = new float[n];
+            scalar.add(x, y, sum, n);
+            scalar.reluForward(sum, sum, n);
+            scalar.addRelu(x, y, want, n);
+            assertBitIdentical("addRelu (oracle against add then reluForward)" + t, sum, want);
+            float[] inPlace = y.clone();
+            blocked.addRelu(x, inPlace, inPlace, n);
+            assertBitIdentical("addRelu" + t, want, inPlace);
             for (boolean training : new boolean[] {true, false}) {
                 scalar.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, want);
                 blocked.batchNormBackwardInput(x, y, rows, channels, mean, invStd, gamma, s1, s2, training, got);
