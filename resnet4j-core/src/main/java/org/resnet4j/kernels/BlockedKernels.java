@@ -441,6 +441,33 @@ public class BlockedKernels extends ScalarKernels {
                 (from, to) -> ScalarKernels.batchNormBackwardInput(x, dy, from, to, channels, mean, invStd, coef, dx));
     }
 
+    // Per-channel sums: the reference's chunks of rows, shared among the threads; the chunks'
+    // sums are added in the reference's order, so the results are its own bit for bit.
+
+    /** Runs the chunks of a per-channel sum over the threads. */
+    static final ScalarKernels.Chunks PARALLEL = (n, cost, chunk) -> Parallel.forRange(n, cost, (from, to) -> {
+        for (int c = from; c < to; c++) {
+            chunk.accept(c);
+        }
+    });
+
+    @Override
+    public void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance) {
+        ScalarKernels.channelMoments(x, rows, channels, mean, variance, PARALLEL);
+    }
+
+    @Override
+    public void addColumnSums(float[] x, int rows, int cols, float[] acc) {
+        ScalarKernels.addColumnSums(x, rows, cols, acc, PARALLEL);
+    }
+
+    @Override
+    public void batchNormGradSums(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
+                                  double[] sumDy, double[] sumDyXhat) {
+        ScalarKernels.batchNormGradSums(rows, channels, sumDy, sumDyXhat, PARALLEL,
+                ScalarKernels.gradSumsChunk(x, dy, rows, channels, mean, invStd));
+    }
+
     /** A per-thread scratch array of at least {@code size} floats, reused across calls. */
     private float[] buffer(int size) {
         float[] buf = patchBuffer.get();

@@ -235,28 +235,76 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /**
+     * Rows per partial sum in the per-channel sums ({@link #channelMoments},
+     * {@link #batchNormGradSums}, {@link #addColumnSums}): each chunk of this many rows is summed
+     * in row order from zero, then the chunks' sums are added in chunk order. The order depends
+     * on the shape alone, so threads may share the chunks without changing a bit.
+     */
+    static final int SUM_ROWS = 256;
+
+    /** Runs chunks {@code 0 .. n - 1} of a per-channel sum: in order here, over the threads in {@link BlockedKernels}. */
+    @FunctionalInterface
+    interface Chunks {
+        void each(int n, long costPerChunk, java.util.function.IntConsumer chunk);
+    }
+
+    static final Chunks IN_ORDER = (n, cost, chunk) -> {
+        for (int c = 0; c < n; c++) {
+            chunk.accept(c);
+        }
+    };
+
+    static int sumChunks(int rows) {
+        return Math.max(1, (rows + SUM_ROWS - 1) / SUM_ROWS);
+    }
+
+    /** The chunks' sums added in chunk order, into {@code out} (overwritten). */
+    static void addChunks(double[][] parts, int channels, double[] out) {
+        Arrays.fill(out, 0, channels, 0.0);
+        for (double[] part : parts) {
+            for (int ch = 0; ch < channels; ch++) {
+                out[ch] += part[ch];
+            }
+        }
+    }
+
     @Override
     public void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance) {
-        double[] sum = new double[channels];
-        for (int r = 0; r < rows; r++) {
-            int base = r * channels;
-            for (int ch = 0; ch < channels; ch++) {
-                sum[ch] += x[base + ch];
+        channelMoments(x, rows, channels, mean, variance, IN_ORDER);
+    }
+
+    static void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance, Chunks chunks) {
+        int n = sumChunks(rows);
+        double[][] part = new double[n][channels];
+        chunks.each(n, (long) SUM_ROWS * channels, c -> {
+            double[] sum = part[c];
+            for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
+                int base = r * channels;
+                for (int ch = 0; ch < channels; ch++) {
+                    sum[ch] += x[base + ch];
+                }
             }
-        }
+        });
         double[] mu = new double[channels];
+        addChunks(part, channels, mu);
         for (int ch = 0; ch < channels; ch++) {
-            mu[ch] = sum[ch] / rows;
+            mu[ch] /= rows;
         }
         // Two passes: the one-pass E[x^2] - E[x]^2 loses all precision when |mean| >> std.
-        double[] sq = new double[channels];
-        for (int r = 0; r < rows; r++) {
-            int base = r * channels;
-            for (int ch = 0; ch < channels; ch++) {
-                double d = x[base + ch] - mu[ch];
-                sq[ch] += d * d;
+        chunks.each(n, 3L * SUM_ROWS * channels, c -> {
+            double[] sq = part[c];
+            Arrays.fill(sq, 0.0);
+            for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
+                int base = r * channels;
+                for (int ch = 0; ch < channels; ch++) {
+                    double d = x[base + ch] - mu[ch];
+                    sq[ch] += d * d;
+                }
             }
-        }
+        });
+        double[] sq = new double[channels];
+        addChunks(part, channels, sq);
         for (int ch = 0; ch < channels; ch++) {
             mean[ch] = (float) mu[ch];
             variance[ch] = (float) (sq[ch] / rows);
@@ -281,16 +329,38 @@ public class ScalarKernels implements Kernels {
     @Override
     public void batchNormGradSums(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
                                   double[] sumDy, double[] sumDyXhat) {
-        Arrays.fill(sumDy, 0, channels, 0.0);
-        Arrays.fill(sumDyXhat, 0, channels, 0.0);
-        for (int r = 0; r < rows; r++) {
-            int base = r * channels;
-            for (int ch = 0; ch < channels; ch++) {
-                double g = dy[base + ch];
-                sumDy[ch] += g;
-                sumDyXhat[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
+        batchNormGradSums(rows, channels, sumDy, sumDyXhat, IN_ORDER, gradSumsChunk(x, dy, rows, channels, mean, invStd));
+    }
+
+    /** The reference loop of a chunk of {@link #batchNormGradSums}. */
+    static GradSumsChunk gradSumsChunk(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd) {
+        return (c, s1, s2) -> {
+            for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
+                int base = r * channels;
+                for (int ch = 0; ch < channels; ch++) {
+                    double g = dy[base + ch];
+                    s1[ch] += g;
+                    s2[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
+                }
             }
-        }
+        };
+    }
+
+    /** Adds chunk {@code c}'s rows of the two sums of {@link #batchNormGradSums} into {@code s1, s2} (zeros). */
+    @FunctionalInterface
+    interface GradSumsChunk {
+        void add(int c, double[] s1, double[] s2);
+    }
+
+    /** {@link #batchNormGradSums} in {@link #SUM_ROWS} chunks, each summed by {@code chunk}. */
+    static void batchNormGradSums(int rows, int channels, double[] sumDy, double[] sumDyXhat, Chunks chunks,
+                                  GradSumsChunk chunk) {
+        int n = sumChunks(rows);
+        double[][] p1 = new double[n][channels];
+        double[][] p2 = new double[n][channels];
+        chunks.each(n, 4L * SUM_ROWS * channels, c -> chunk.add(c, p1[c], p2[c]));
+        addChunks(p1, channels, sumDy);
+        addChunks(p2, channels, sumDyXhat);
     }
 
     @Override
@@ -347,15 +417,25 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void addColumnSums(float[] x, int rows, int cols, float[] acc) {
-        double[] sum = new double[cols];
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            for (int c = 0; c < cols; c++) {
-                sum[c] += x[base + c];
+        addColumnSums(x, rows, cols, acc, IN_ORDER);
+    }
+
+    static void addColumnSums(float[] x, int rows, int cols, float[] acc, Chunks chunks) {
+        int n = sumChunks(rows);
+        double[][] part = new double[n][cols];
+        chunks.each(n, (long) SUM_ROWS * cols, c -> {
+            double[] sum = part[c];
+            for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    sum[j] += x[base + j];
+                }
             }
-        }
-        for (int c = 0; c < cols; c++) {
-            acc[c] += (float) sum[c];
+        });
+        double[] sum = new double[cols];
+        addChunks(part, cols, sum);
+        for (int j = 0; j < cols; j++) {
+            acc[j] += (float) sum[j];
         }
     }
 

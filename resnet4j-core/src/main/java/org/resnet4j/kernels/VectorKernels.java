@@ -464,41 +464,39 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * Per-channel sums in double precision: each lane holds one channel and adds the rows in
-     * order, converting exactly as the reference does, with no fused multiply-add, so the sums
-     * are the reference's bit for bit; channels past the last whole vector take the reference
-     * loop body. One thread: split by channels over two threads it measured 1.5 to 3 times
-     * slower (each thread streams a fraction of every row), and a split by rows would change the
-     * order of the sums. (The reference's plain sums, as in {@code channelMoments}, the JIT
-     * already vectorizes.)
+     * Per-channel sums in double precision: each lane holds one channel and adds the rows of a
+     * chunk in order, converting exactly as the reference does, with no fused multiply-add, so
+     * the sums are the reference's bit for bit; channels past the last whole vector take the
+     * reference loop body. The reference's chunks of rows are shared among the threads. (The
+     * reference's plain sums, as in {@code channelMoments}, the JIT already vectorizes.)
      */
     @Override
     public void batchNormGradSums(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
                                   double[] sumDy, double[] sumDyXhat) {
-        Arrays.fill(sumDy, 0, channels, 0.0);
-        Arrays.fill(sumDyXhat, 0, channels, 0.0);
         int vc = S.loopBound(channels);
-        for (int r = 0; r < rows; r++) {
-            int base = r * channels;
-            int ch = 0;
-            for (; ch < vc; ch += L) {
-                FloatVector g = FloatVector.fromArray(S, dy, base + ch);
-                FloatVector xhat = FloatVector.fromArray(S, x, base + ch).sub(FloatVector.fromArray(S, mean, ch))
-                        .mul(FloatVector.fromArray(S, invStd, ch));
-                for (int part = 0; part < L / DL; part++) {
-                    int at = ch + part * DL;
-                    DoubleVector gd = (DoubleVector) g.convertShape(VectorOperators.F2D, D, part);
-                    DoubleVector.fromArray(D, sumDy, at).add(gd).intoArray(sumDy, at);
-                    DoubleVector.fromArray(D, sumDyXhat, at)
-                            .add(gd.mul(xhat.convertShape(VectorOperators.F2D, D, part))).intoArray(sumDyXhat, at);
+        ScalarKernels.batchNormGradSums(rows, channels, sumDy, sumDyXhat, PARALLEL, (c, s1, s2) -> {
+            for (int r = c * ScalarKernels.SUM_ROWS, end = Math.min(rows, r + ScalarKernels.SUM_ROWS); r < end; r++) {
+                int base = r * channels;
+                int ch = 0;
+                for (; ch < vc; ch += L) {
+                    FloatVector g = FloatVector.fromArray(S, dy, base + ch);
+                    FloatVector xhat = FloatVector.fromArray(S, x, base + ch).sub(FloatVector.fromArray(S, mean, ch))
+                            .mul(FloatVector.fromArray(S, invStd, ch));
+                    for (int part = 0; part < L / DL; part++) {
+                        int at = ch + part * DL;
+                        DoubleVector gd = (DoubleVector) g.convertShape(VectorOperators.F2D, D, part);
+                        DoubleVector.fromArray(D, s1, at).add(gd).intoArray(s1, at);
+                        DoubleVector.fromArray(D, s2, at)
+                                .add(gd.mul(xhat.convertShape(VectorOperators.F2D, D, part))).intoArray(s2, at);
+                    }
+                }
+                for (; ch < channels; ch++) {
+                    double g = dy[base + ch];
+                    s1[ch] += g;
+                    s2[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
                 }
             }
-            for (; ch < channels; ch++) {
-                double g = dy[base + ch];
-                sumDy[ch] += g;
-                sumDyXhat[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
-            }
-        }
+        });
     }
 
     /**

@@ -475,13 +475,15 @@ abstract class KernelParityTest {
     /**
      * Per-channel sums (batch statistics, BatchNormalization's gradient sums, bias gradients)
      * over channel counts with and without a ragged last vector: equal to the oracle's bit for
-     * bit, with every thread count.
+     * bit, with every thread count. The rows are summed in chunks of {@code SUM_ROWS}: one, two
+     * and seventeen chunks, the last one short.
      */
     @Test
     void perChannelSumsEqualTheOracleExactly() {
         SplittableRandom rnd = new SplittableRandom(5);
-        for (int channels : new int[] {37, 64, 128, 213}) {
-            int rows = 301;
+        for (int[] shape : new int[][] {{37, 301}, {64, 4099}, {128, 200}, {213, 301}, {213, 4099}}) {
+            int channels = shape[0];
+            int rows = shape[1];
             float[] x = random(rnd, rows * channels);
             float[] dy = random(rnd, rows * channels);
             for (int i = 0; i < x.length; i++) {
@@ -501,7 +503,7 @@ abstract class KernelParityTest {
             scalar.batchNormGradSums(x, dy, rows, channels, mean, invStd, sumDyS, sumDyXhatS);
             for (int threads : new int[] {1, 2, 3}) {
                 KernelRegistry.setThreads(threads);
-                String t = channels + " channels, " + threads + " thread(s)";
+                String t = rows + " x " + channels + ", " + threads + " thread(s)";
                 float[] meanF = new float[channels];
                 float[] varF = new float[channels];
                 blocked.channelMoments(x, rows, channels, meanF, varF);
