@@ -1,6 +1,5 @@
 package org.resnet4j.kernels;
 
-
 /**
  * Chooses the kernel implementation once, at start-up, and owns the worker threads.
  *

@@ -51,7 +51,9 @@ public interface Kernels {
 
     /**
      * Per-channel mean and biased variance (divided by {@code rows}) of a {@code rows x channels}
-     * matrix, accumulated in double precision.
+     * matrix, accumulated in double precision. This sum, and those of {@link #batchNormGradSums}
+     * and {@link #addColumnSums}, add chunks of rows in an order fixed by the shape
+     * ({@code ScalarKernels.SUM_ROWS}).
      */
     void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance);
 

@@ -127,15 +127,15 @@ public final class VectorKernels extends BlockedKernels {
         // small that packing would cost as much as using it reads it in place.
         boolean[] packing = PACKING.get();
         boolean outer = !packing[0];
-        // Marked before packing: packing waits on the pool too, and may run another GEMM meanwhile.
+        // Marked before packing, so that a GEMM run inside this one on the same thread (a task
+        // that multiplies: it runs inline, see WorkerPool) cannot take the buffer in use.
         packing[0] = true;
         try {
             float[] bp = null;
             if (!direct && !panels) {
-                // The thread's buffer serves the outermost GEMM it runs: one run by a pool thread
-                // while it waits on its own (work stealing) gets a fresh array instead. So does a
-                // B larger than a thread keeps (MAX_KEPT_PACKED_B), so that one huge GEMM does not
-                // pin its memory.
+                // The thread's buffer serves the outermost GEMM it runs: one run inside it gets a
+                // fresh array instead. So does a B larger than a thread keeps (MAX_KEPT_PACKED_B),
+                // so that one huge GEMM does not pin its memory.
                 int size = Math.toIntExact((long) count * packedBSize(k, n));
                 bp = !outer || size > MAX_KEPT_PACKED_B ? new float[size] : keptBuffer(size);
                 packAllB(parallel, count, transB, b, bOff, bStride, ldb, k, n, bp);
