@@ -441,6 +441,23 @@ public class BlockedKernels extends ScalarKernels {
                 (from, to) -> ScalarKernels.batchNormBackwardInput(x, dy, from, to, channels, mean, invStd, coef, dx));
     }
 
+    /**
+     * Image by image over the threads: each image's maxima come from its own input, so the
+     * images' parts of {@code dx} are disjoint, and each element gets its sums in the
+     * reference's order.
+     */
+    @Override
+    public void maxPoolBackward(Pool2dGeometry g, float[] dy, int[] argmax, float[] dx) {
+        int in = g.inH() * g.inW() * g.channels();
+        int out = g.outH() * g.outW() * g.channels();
+        Parallel.forRange(g.batch(), 2L * (in + out), (from, to) -> {
+            Arrays.fill(dx, from * in, to * in, 0f);
+            for (int i = from * out; i < to * out; i++) {
+                dx[argmax[i]] += dy[i];
+            }
+        });
+    }
+
     // Per-channel sums: the reference's chunks of rows, shared among the threads; the chunks'
     // sums are added in the reference's order, so the results are its own bit for bit.
 
