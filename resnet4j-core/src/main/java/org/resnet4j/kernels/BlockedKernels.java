@@ -458,6 +458,46 @@ public class BlockedKernels extends ScalarKernels {
         });
     }
 
+    /**
+     * Output pixels over the threads; each window position adds a whole row of channels, in the
+     * reference's window order, so every sum is the reference's.
+     */
+    @Override
+    public void avgPoolForward(Pool2dGeometry g, float[] x, float[] y) {
+        int c = g.channels();
+        int pixels = g.outH() * g.outW();
+        Parallel.forRange(g.batch() * pixels, (long) c * g.poolH() * g.poolW(), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int nb = p / pixels;
+                int oh = p % pixels / g.outW();
+                int ow = p % g.outW();
+                int yBase = p * c;
+                Arrays.fill(y, yBase, yBase + c, 0f);
+                int count = 0;
+                for (int ph = 0; ph < g.poolH(); ph++) {
+                    int ih = oh * g.strideH() - g.padTop() + ph;
+                    if (ih < 0 || ih >= g.inH()) {
+                        continue;
+                    }
+                    for (int pw = 0; pw < g.poolW(); pw++) {
+                        int iw = ow * g.strideW() - g.padLeft() + pw;
+                        if (iw < 0 || iw >= g.inW()) {
+                            continue;
+                        }
+                        int xBase = ((nb * g.inH() + ih) * g.inW() + iw) * c;
+                        for (int ch = 0; ch < c; ch++) {
+                            y[yBase + ch] += x[xBase + ch];
+                        }
+                        count++;
+                    }
+                }
+                for (int ch = 0; ch < c; ch++) {
+                    y[yBase + ch] /= count;
+                }
+            }
+        });
+    }
+
     // Per-channel sums: the reference's chunks of rows, shared among the threads; the chunks'
     // sums are added in the reference's order, so the results are its own bit for bit.
 
