@@ -586,6 +586,14 @@ public final class VectorKernels extends BlockedKernels {
                 // panel holds this slice's kc.
                 int bi = panels ? js * kc * NR : bpOff + ((j0 / NR + js) * k + p0) * NR;
                 int bd = bOff + p0 * ldb + j0 + js * NR;
+                // A ragged last strip of an unpacked B (a Dense layer's few units) that several
+                // strips of rows use is packed, zero-padded, into the thread's panel buffer, which
+                // this tile does not use otherwise. Each lane takes the same fused multiply-adds
+                // in the same order as the element-by-element loop below.
+                boolean packRagged = direct && nr < NR && mStrips > 1;
+                if (packRagged) {
+                    packStrip(false, b, bOff, ldb, p0, kc, j0 + js * NR, n, buf[2], 0);
+                }
                 for (int is = 0; is < mStrips; is++) {
                     int mr = Math.min(MR, mc - is * MR);
                     int ci = cOff + (i0 + is * MR) * ldc + j0 + js * NR;
@@ -626,8 +634,10 @@ public final class VectorKernels extends BlockedKernels {
                         micro(kc, as, ai, ars, aps, bp, bi, tmp, 0, NR, true);
                     } else if (nr == NR) {
                         microDirect(kc, as, ai, ars, aps, b, bd, ldb, tmp, 0, NR, true);
+                    } else if (packRagged) {
+                        micro(kc, as, ai, ars, aps, buf[2], 0, tmp, 0, NR, true);
                     } else {
-                        // A ragged last strip of an unpacked B: the same sums, element by element.
+                        // One strip of rows: the same sums, element by element.
                         for (int r = 0; r < mr; r++) {
                             for (int j = 0; j < nr; j++) {
                                 float acc = tmp[r * NR + j];

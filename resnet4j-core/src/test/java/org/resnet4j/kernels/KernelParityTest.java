@@ -92,8 +92,9 @@ abstract class KernelParityTest {
     // ---------------------------------------------------------------- GEMM
 
     /**
-     * m, n, k: trivial, odd, crossing KC = 256 in k, crossing NC = 512 in n, empty k, and a small
-     * C over a long depth (computed in depth chunks that are summed at the end).
+     * m, n, k: trivial, odd, crossing KC = 256 in k, crossing NC = 512 in n, a Dense layer's few
+     * units over a long depth, empty k, and a small C over a long depth (computed in depth chunks
+     * that are summed at the end).
      */
     static Stream<Arguments> gemmSizes() {
         return Stream.of(
@@ -106,6 +107,7 @@ abstract class KernelParityTest {
                 Arguments.of(16, 256, 600),
                 Arguments.of(6, 128, 100),
                 Arguments.of(30, 64, 70),
+                Arguments.of(32, 6, 2048),
                 Arguments.of(300, 64, 257),
                 Arguments.of(37, 70, 5000),
                 Arguments.of(147, 64, 9000),
@@ -190,6 +192,31 @@ abstract class KernelParityTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A row of C does not depend on the rows around it: with few columns, one strip of rows is
+     * summed element by element and several strips through a packed panel, with the same fused
+     * multiply-adds in the same order.
+     */
+    @Test
+    void gemmRowsDoNotDependOnTheirNeighbours() {
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (int[] nk : new int[][] {{6, 2048}, {13, 5}, {1, 300}, {70, 40}}) {
+            int m = 9;
+            int n = nk[0];
+            int k = nk[1];
+            float[] a = random(rnd, m * k);
+            float[] b = random(rnd, k * n);
+            float[] all = new float[m * n];
+            blocked.gemm(false, false, m, n, k, a, 0, k, b, 0, n, all, 0, n, false);
+            for (int r = 0; r < m; r++) {
+                float[] one = new float[n];
+                blocked.gemm(false, false, 1, n, k, a, r * k, k, b, 0, n, one, 0, n, false);
+                assertBitIdentical("row " + r + " of " + m + " x " + n + " x " + k, one,
+                        Arrays.copyOfRange(all, r * n, (r + 1) * n));
             }
         }
     }
