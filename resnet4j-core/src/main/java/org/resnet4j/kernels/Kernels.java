@@ -37,7 +37,10 @@ public interface Kernels {
     /** {@code dw += dL/dw} given the forward input {@code x} and {@code dy}. */
     void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw);
 
-    /** Max pooling; {@code argmax} receives, per output, the flat input index it came from. */
+    /**
+     * Max pooling; {@code argmax} receives, per output, the flat input index it came from, unless
+     * it is {@code null}.
+     */
     void maxPoolForward(Pool2dGeometry g, float[] x, float[] y, int[] argmax);
 
     /** Routes each {@code dy} to its argmax; {@code dx} is overwritten. */

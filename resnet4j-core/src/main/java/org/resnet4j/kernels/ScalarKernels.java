@@ -166,7 +166,9 @@ public class ScalarKernels implements Kernels {
                 }
             }
             y[yBase + ch] = best;
-            argmax[yBase + ch] = bestAt;
+            if (argmax != null) {
+                argmax[yBase + ch] = bestAt;
+            }
         }
     }
 

@@ -523,6 +523,18 @@ public final class VectorKernels extends BlockedKernels {
                     for (; h0 < h1 && w0 < w1 && ch < vc; ch += L) {
                         int first = ((nb * g.inH() + h0) * g.inW() + w0) * c + ch;
                         FloatVector best = FloatVector.fromArray(S, x, first);
+                        if (argmax == null) {
+                            // The same comparisons; only the maxima are kept.
+                            for (int ih = h0; ih < h1; ih++) {
+                                for (int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
+                                    int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
+                                    FloatVector v = FloatVector.fromArray(S, x, xi);
+                                    best = best.blend(v, v.compare(VectorOperators.GT, best));
+                                }
+                            }
+                            best.intoArray(y, yBase + ch);
+                            continue;
+                        }
                         IntVector at = iota.add(first);
                         for (int ih = h0; ih < h1; ih++) {
                             for (int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {

@@ -48,7 +48,8 @@ public final class MaxPooling2D extends Pooling2D {
     public Tensor forward(Tensor x, Context ctx, boolean training) {
         Pool2dGeometry g = geometry(x.shape());
         Tensor y = Tensor.uninitialized(Shape.of(g.batch(), g.outH(), g.outW(), g.channels()));
-        Kernels.get().maxPoolForward(g, x.data(), y.data(), new int[y.size()]);
+        // Backward finds the maxima again from the kept input, so their positions are not kept.
+        Kernels.get().maxPoolForward(g, x.data(), y.data(), null);
         ctx.save(g, x);
         return y;
     }

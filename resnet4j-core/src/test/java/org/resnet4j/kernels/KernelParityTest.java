@@ -460,6 +460,9 @@ abstract class KernelParityTest {
             blocked.maxPoolForward(g, x, yB, argB);
             assertBitIdentical("max pool with ties and NaN, " + t + " threads", yS, yB);
             assertArrayEquals(argS, argB, "argmax with ties and NaN, " + t + " threads");
+            float[] yN = new float[g.outputSize()];
+            blocked.maxPoolForward(g, x, yN, null);
+            assertBitIdentical("max pool with ties and NaN, no argmax, " + t + " threads", yS, yN);
         }
     }
 
@@ -479,6 +482,12 @@ abstract class KernelParityTest {
         blocked.maxPoolForward(g, x, yB, argB);
         assertClose(what + " max forward", yS, yB);
         assertArrayEquals(argS, argB, what + " max argmax");
+        float[] yN = new float[g.outputSize()];
+        blocked.maxPoolForward(g, x, yN, null);
+        assertBitIdentical(what + " max forward without argmax", yB, yN);
+        float[] yNS = new float[g.outputSize()];
+        scalar.maxPoolForward(g, x, yNS, null);
+        assertBitIdentical(what + " oracle max forward without argmax", yS, yNS);
         float[] dxS = random(rnd, g.inputSize());
         float[] dxStart = dxS.clone();
         scalar.maxPoolBackward(g, dy, argS, dxS);
