@@ -473,24 +473,19 @@ public class BlockedKernels extends ScalarKernels {
                 int ow = p % g.outW();
                 int yBase = p * c;
                 Arrays.fill(y, yBase, yBase + c, 0f);
-                int count = 0;
-                for (int ph = 0; ph < g.poolH(); ph++) {
-                    int ih = oh * g.strideH() - g.padTop() + ph;
-                    if (ih < 0 || ih >= g.inH()) {
-                        continue;
-                    }
-                    for (int pw = 0; pw < g.poolW(); pw++) {
-                        int iw = ow * g.strideW() - g.padLeft() + pw;
-                        if (iw < 0 || iw >= g.inW()) {
-                            continue;
-                        }
+                int h0 = g.windowTop(oh);
+                int h1 = g.windowBottom(oh);
+                int w0 = g.windowLeft(ow);
+                int w1 = g.windowRight(ow);
+                for (int ih = h0; ih < h1; ih++) {
+                    for (int iw = w0; iw < w1; iw++) {
                         int xBase = ((nb * g.inH() + ih) * g.inW() + iw) * c;
                         for (int ch = 0; ch < c; ch++) {
                             y[yBase + ch] += x[xBase + ch];
                         }
-                        count++;
                     }
                 }
+                int count = Math.max(0, h1 - h0) * Math.max(0, w1 - w0);
                 for (int ch = 0; ch < c; ch++) {
                     y[yBase + ch] /= count;
                 }

@@ -18,4 +18,24 @@ public record Pool2dGeometry(int batch, int inH, int inW, int channels,
     public int outputSize() {
         return batch * outH * outW * channels;
     }
+
+    /** The first input row inside the image of output row {@code oh}'s window. */
+    public int windowTop(int oh) {
+        return Math.max(0, oh * strideH - padTop);
+    }
+
+    /** One past the last input row inside the image of output row {@code oh}'s window. */
+    public int windowBottom(int oh) {
+        return Math.min(inH, oh * strideH - padTop + poolH);
+    }
+
+    /** The first input column inside the image of output column {@code ow}'s window. */
+    public int windowLeft(int ow) {
+        return Math.max(0, ow * strideW - padLeft);
+    }
+
+    /** One past the last input column inside the image of output column {@code ow}'s window. */
+    public int windowRight(int ow) {
+        return Math.min(inW, ow * strideW - padLeft + poolW);
+    }
 }

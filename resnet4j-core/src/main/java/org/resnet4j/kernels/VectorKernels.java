@@ -513,28 +513,17 @@ public final class VectorKernels extends BlockedKernels {
             for (int row = from; row < to; row++) {
                 int nb = row / g.outH();
                 int oh = row % g.outH();
-                int h0 = Math.max(0, oh * g.strideH() - g.padTop());
-                int h1 = Math.min(g.inH(), oh * g.strideH() - g.padTop() + g.poolH());
+                int h0 = g.windowTop(oh);
+                int h1 = g.windowBottom(oh);
                 for (int ow = 0; ow < g.outW(); ow++) {
-                    int w0 = Math.max(0, ow * g.strideW() - g.padLeft());
-                    int w1 = Math.min(g.inW(), ow * g.strideW() - g.padLeft() + g.poolW());
+                    int w0 = g.windowLeft(ow);
+                    int w1 = g.windowRight(ow);
                     int yBase = ((nb * g.outH() + oh) * g.outW() + ow) * c;
                     int ch = 0;
                     for (; h0 < h1 && w0 < w1 && ch < vc; ch += L) {
                         int first = ((nb * g.inH() + h0) * g.inW() + w0) * c + ch;
                         FloatVector best = FloatVector.fromArray(S, x, first);
-                        if (argmax == null) {
-                            // The same comparisons; only the maxima are kept.
-                            for (int ih = h0; ih < h1; ih++) {
-                                for (int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
-                                    int xi = ((nb * g.inH() + ih) * g.inW() + iw) * c + ch;
-                                    FloatVector v = FloatVector.fromArray(S, x, xi);
-                                    best = best.blend(v, v.compare(VectorOperators.GT, best));
-                                }
-                            }
-                            best.intoArray(y, yBase + ch);
-                            continue;
-                        }
+                        // Positions are tracked only when asked for; the comparisons are the same.
                         IntVector at = iota.add(first);
                         for (int ih = h0; ih < h1; ih++) {
                             for (int iw = ih == h0 ? w0 + 1 : w0; iw < w1; iw++) {
@@ -542,11 +531,15 @@ public final class VectorKernels extends BlockedKernels {
                                 FloatVector v = FloatVector.fromArray(S, x, xi);
                                 VectorMask<Float> greater = v.compare(VectorOperators.GT, best);
                                 best = best.blend(v, greater);
-                                at = at.blend(iota.add(xi), greater.cast(I));
+                                if (argmax != null) {
+                                    at = at.blend(iota.add(xi), greater.cast(I));
+                                }
                             }
                         }
                         best.intoArray(y, yBase + ch);
-                        at.intoArray(argmax, yBase + ch);
+                        if (argmax != null) {
+                            at.intoArray(argmax, yBase + ch);
+                        }
                     }
                     ScalarKernels.maxPoolPixel(g, x, y, argmax, nb, oh, ow, ch, c);
                 }
