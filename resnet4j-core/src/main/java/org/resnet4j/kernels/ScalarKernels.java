@@ -276,27 +276,34 @@ public class ScalarKernels implements Kernels {
         channelMoments(x, rows, channels, mean, variance, IN_ORDER);
     }
 
-    static void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance, Chunks chunks) {
+    /** The sums of the columns of a {@code rows x cols} matrix, chunk by chunk. */
+    private static double[] columnSums(float[] x, int rows, int cols, Chunks chunks) {
         int n = sumChunks(rows);
-        double[][] part = new double[n][channels];
-        chunks.each(n, (long) SUM_ROWS * channels, c -> {
+        double[][] part = new double[n][cols];
+        chunks.each(n, (long) SUM_ROWS * cols, c -> {
             double[] sum = part[c];
             for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
-                int base = r * channels;
-                for (int ch = 0; ch < channels; ch++) {
-                    sum[ch] += x[base + ch];
+                int base = r * cols;
+                for (int j = 0; j < cols; j++) {
+                    sum[j] += x[base + j];
                 }
             }
         });
-        double[] mu = new double[channels];
-        addChunks(part, channels, mu);
+        double[] sum = new double[cols];
+        addChunks(part, cols, sum);
+        return sum;
+    }
+
+    static void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance, Chunks chunks) {
+        double[] mu = columnSums(x, rows, channels, chunks);
         for (int ch = 0; ch < channels; ch++) {
             mu[ch] /= rows;
         }
         // Two passes: the one-pass E[x^2] - E[x]^2 loses all precision when |mean| >> std.
+        int n = sumChunks(rows);
+        double[][] part = new double[n][channels];
         chunks.each(n, 3L * SUM_ROWS * channels, c -> {
             double[] sq = part[c];
-            Arrays.fill(sq, 0.0);
             for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
                 int base = r * channels;
                 for (int ch = 0; ch < channels; ch++) {
@@ -423,19 +430,7 @@ public class ScalarKernels implements Kernels {
     }
 
     static void addColumnSums(float[] x, int rows, int cols, float[] acc, Chunks chunks) {
-        int n = sumChunks(rows);
-        double[][] part = new double[n][cols];
-        chunks.each(n, (long) SUM_ROWS * cols, c -> {
-            double[] sum = part[c];
-            for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
-                int base = r * cols;
-                for (int j = 0; j < cols; j++) {
-                    sum[j] += x[base + j];
-                }
-            }
-        });
-        double[] sum = new double[cols];
-        addChunks(part, cols, sum);
+        double[] sum = columnSums(x, rows, cols, chunks);
         for (int j = 0; j < cols; j++) {
             acc[j] += (float) sum[j];
         }
