@@ -18,10 +18,9 @@ class WorkerPoolTest {
 
     /** Each task of each job runs exactly once, for many jobs back to back and after the workers slept. */
     @Test
-    void runsEveryTaskOnce() throws InterruptedException {
+    void runsEveryTaskOnce() throws Exception {
         for (long spin : new long[] {0, 1_000_000}) {
-            WorkerPool pool = new WorkerPool(3, spin);
-            try {
+            withPool(3, spin, pool -> {
                 for (int job = 0; job < 2000; job++) {
                     int count = 1 + job % 37;
                     AtomicIntegerArray runs = new AtomicIntegerArray(count);
@@ -33,17 +32,14 @@ class WorkerPoolTest {
                         Thread.sleep(5); // past the spin: the workers park and must be woken
                     }
                 }
-            } finally {
-                pool.close();
-            }
+            });
         }
     }
 
     /** The work is shared: with tasks that wait for each other, both threads must be in the job. */
     @Test
-    void workersTakePart() {
-        WorkerPool pool = new WorkerPool(2, 1_000_000);
-        try {
+    void workersTakePart() throws Exception {
+        withPool(2, 1_000_000, pool -> {
             for (int rep = 0; rep < 20; rep++) {
                 CountDownLatch both = new CountDownLatch(2);
                 Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -59,16 +55,13 @@ class WorkerPoolTest {
                 assertEquals(2, threads.size());
                 assertTrue(threads.contains(Thread.currentThread()), "the caller takes tasks too");
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** Results written by the workers are visible to the caller when run returns. */
     @Test
-    void resultsAreVisibleAfterRun() {
-        WorkerPool pool = new WorkerPool(2, 1_000_000);
-        try {
+    void resultsAreVisibleAfterRun() throws Exception {
+        withPool(2, 1_000_000, pool -> {
             for (int rep = 0; rep < 200; rep++) {
                 int[] out = new int[64];
                 int base = rep;
@@ -79,16 +72,13 @@ class WorkerPoolTest {
                 }
                 assertArrayEquals(expected, out);
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** A task's exception reaches the caller after every other task has run, and the pool still works. */
     @Test
-    void rethrowsATasksException() {
-        WorkerPool pool = new WorkerPool(2, 1_000_000);
-        try {
+    void rethrowsATasksException() throws Exception {
+        withPool(2, 1_000_000, pool -> {
             AtomicInteger ran = new AtomicInteger();
             IllegalArgumentException thrown = new IllegalArgumentException("task 5");
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.run(20, i -> {
@@ -102,16 +92,13 @@ class WorkerPoolTest {
             AtomicInteger after = new AtomicInteger();
             pool.run(10, i -> after.incrementAndGet());
             assertEquals(10, after.get());
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** A job asked for inside a task runs on that task's thread, whole. */
     @Test
-    void nestedJobsRunInline() {
-        WorkerPool pool = new WorkerPool(2, 1_000_000);
-        try {
+    void nestedJobsRunInline() throws Exception {
+        withPool(2, 1_000_000, pool -> {
             AtomicIntegerArray runs = new AtomicIntegerArray(8 * 8);
             pool.run(8, outer -> {
                 Thread t = Thread.currentThread();
@@ -123,16 +110,13 @@ class WorkerPoolTest {
             for (int i = 0; i < 64; i++) {
                 assertEquals(1, runs.get(i));
             }
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** Callers on several threads at once each get all their tasks run. */
     @Test
-    void concurrentCallers() throws InterruptedException {
-        WorkerPool pool = new WorkerPool(2, 1_000_000);
-        try {
+    void concurrentCallers() throws Exception {
+        withPool(2, 1_000_000, pool -> {
             Thread[] callers = new Thread[3];
             AtomicInteger failures = new AtomicInteger();
             for (int c = 0; c < callers.length; c++) {
@@ -153,9 +137,7 @@ class WorkerPoolTest {
                 t.join();
             }
             assertEquals(0, failures.get());
-        } finally {
-            pool.close();
-        }
+        });
     }
 
     /** One thread, or a closed pool: the caller runs everything. */
@@ -171,6 +153,21 @@ class WorkerPoolTest {
             assertEquals(5, ran.get());
         }
         assertThrows(IllegalArgumentException.class, () -> new WorkerPool(0, 0));
+    }
+
+    /** Runs {@code test} on a fresh pool of {@code threads} threads, closing it afterwards. */
+    private static void withPool(int threads, long spinNanos, PoolTest test) throws Exception {
+        WorkerPool pool = new WorkerPool(threads, spinNanos);
+        try {
+            test.run(pool);
+        } finally {
+            pool.close();
+        }
+    }
+
+    @FunctionalInterface
+    private interface PoolTest {
+        void run(WorkerPool pool) throws Exception;
     }
 
     private static WorkerPool closed(WorkerPool pool) {
