@@ -230,10 +230,10 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * Whether a convolution runs as Winograd's F(2x2, 3x3) ({@link Winograd}): a 3x3 stride-1
-     * kernel over at least {@link Winograd#MIN_TILES} output tiles. Fewer tiles (a small batch,
-     * or the last stage's 2x2 images) cannot repay transforming the kernel, which im2col reads
-     * as it is.
+     * Whether a convolution runs as Winograd's minimal filtering ({@link Winograd}): a 3x3
+     * stride-1 kernel over at least {@link Winograd#MIN_TILES} F(2x2, 3x3) output tiles. Fewer
+     * tiles (a small batch, or the last stage's 2x2 images) cannot repay transforming the
+     * kernel, which im2col reads as it is.
      */
     static boolean winograd(Conv2dGeometry g) {
         return Winograd.applies(g) && Winograd.tiles(g) >= Winograd.MIN_TILES;

@@ -6,35 +6,36 @@ import jdk.incubator.vector.VectorSpecies;
 import org.resnet4j.tensor.ArrayPool;
 
 /**
- * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs comes from a
- * 4x4 tile of input with 16 multiplications per input and output channel pair instead of 36.
+ * 3x3 stride-1 convolution by Winograd's minimal filtering (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016), in one of two tilings ({@link Tiling}): F(2x2, 3x3),
+ * where each 2x2 block of outputs comes from a 4x4 tile of input with 16 multiplications per
+ * input and output channel pair instead of 36, and F(4x4, 3x3), where each 4x4 block comes from a
+ * 6x6 tile with 36 instead of 144.
  *
- * <p>With {@code d} a 4x4 input tile and {@code g} a 3x3 kernel (one input and one output
- * channel), {@code y = A^T [(G g G^T) (.) (B^T d B)] A}, where (.) multiplies element by
- * element. Summed over input channels, each of the 16 element positions is a matrix product:
- * {@code M[e] = V[e] U[e]} with {@code V[e]} (tiles x inC) the transformed input and {@code U[e]}
- * (inC x outC) the transformed kernel, so the work is 16 GEMMs of the kernels' own GEMM between
- * cheap linear transforms. The transforms use only additions and halvings, so the results
- * differ from a direct convolution's by rounding alone (the tests bound it against the scalar
- * oracle).
+ * <p>With {@code d} an input tile and {@code g} a 3x3 kernel (one input and one output channel),
+ * {@code y = A^T [(G g G^T) (.) (B^T d B)] A}, where (.) multiplies element by element. Summed
+ * over input channels, each element position {@code e} of a transformed tile is a matrix
+ * product: {@code M[e] = V[e] U[e]} with {@code V[e]} (tiles x inC) the transformed input and
+ * {@code U[e]} (inC x outC) the transformed kernel, so the work is 16 or 36 GEMMs of the kernels'
+ * own GEMM between cheap linear transforms. The results differ from a direct convolution's by
+ * rounding alone (the tests bound it against the scalar oracle); F(4x4, 3x3)'s transforms have
+ * larger coefficients and round a little more.
  *
  * <p>The two backward passes are Winograd too. The input gradient of a stride-1 convolution is
  * the convolution of the output gradient with the kernel turned by 180 degrees and its channels
- * swapped, padded by {@code 2 - pad}; since {@code G} with its columns reversed is {@code G}
- * with rows 0 and 3 swapped, the turned kernel's transform is the forward one with positions
- * 0 and 3 swapped on both axes, used transposed. The kernel gradient is the adjoint of the
- * forward: {@code dU[e] = V[e]^T (A dY A^T)[e]} summed over tiles, then {@code dg = G^T dU G}.
+ * swapped, padded by {@code 2 - pad}: the turned kernel is transformed (its taps read in reverse)
+ * and used transposed. The kernel gradient is the adjoint of the forward:
+ * {@code dU[e] = V[e]^T (A dY A^T)[e]} summed over tiles, then {@code dg = G^T dU G}.
  *
- * <p>Tiles come in runs of whole images. Where the transformed kernels are small (at most
- * {@link #FUSED_MAX_KERNEL} floats: the network's first two stages), forward and input gradient
- * are fused: the transformed kernels are packed once, and each run of about
+ * <p>Tiles come in runs of whole images. Where the kernels are small (at most
+ * {@link #FUSED_MAX_PLANE} channel pairs: the network's first two stages), forward and input
+ * gradient are fused: the transformed kernels are packed once, and each run of about
  * {@link #FUSED_RUN_FLOATS} transformed floats is transformed, multiplied and transformed back
  * by one thread while it is in that thread's cache (at batch 32, stage 2's forward pass took
- * 2.1 to 2.5 ms fused against 3.6 unfused, stage 3's 1.8 against 3.4).
+ * 2.1 to 2.5 ms fused against 3.6 unfused, stage 3's 1.8 against 3.4, both in F(2x2, 3x3)).
  * Larger kernels are worth more reuse of each packed kernel than a small run gives: their runs
  * of up to {@link #MAX_RUN_FLOATS} are transformed by all threads, then multiplied as one batch
- * of 16 products ({@link VectorKernels#gemmBatch}); so is every kernel gradient, whose sums over
+ * of products ({@link VectorKernels#gemmBatch}); so is every kernel gradient, whose sums over
  * all tiles must not depend on how they are shared among threads. Large arrays come from the
  * active {@link ArrayPool}.
  *
@@ -45,25 +46,25 @@ final class Winograd {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** The 16 positions of a transformed 4x4 tile. */
-    private static final int E = 16;
     /** About the most floats the transformed input or output of one run of images holds (4 MB). */
     static final int MAX_RUN_FLOATS = 1 << 20;
     /**
-     * The fewest output tiles (of the whole batch) for which a convolution is worth computing
-     * this way: below it, transforming the kernel costs more than the products save. (Measured
-     * per stage of the notebook's network: the last stage's 2x2 images at batch 32, 32 tiles,
-     * and batch 1 everywhere ran slower than im2col; 128 tiles and more ran faster.)
+     * The fewest F(2x2, 3x3) output tiles (of the whole batch) for which a convolution is worth
+     * computing this way: below it, transforming the kernel costs more than the products save.
+     * (Measured per stage of the notebook's network: the last stage's 2x2 images at batch 32, 32
+     * tiles, and batch 1 everywhere ran slower than im2col; 128 tiles and more ran faster.)
      */
     static final int MIN_TILES = 128;
-    /** The largest transformed kernel (floats) for which forward and input gradient are fused. */
-    static final long FUSED_MAX_KERNEL = 1 << 18;
+    /** The most channel pairs (inC x outC) for which forward and input gradient are fused. */
+    static final long FUSED_MAX_PLANE = 1 << 14;
     /** About the most floats a fused run's transformed input or output holds (256 KB, kept by each thread). */
     static final int FUSED_RUN_FLOATS = 1 << 16;
     /** The limits in use: the constants above, unless a test sets others ({@link #setLimits}). */
-    private static volatile long fusedMaxKernel = FUSED_MAX_KERNEL;
+    private static volatile long fusedMaxPlane = FUSED_MAX_PLANE;
     private static volatile int maxRunFloats = MAX_RUN_FLOATS;
     private static volatile int fusedRunFloats = FUSED_RUN_FLOATS;
+    /** The tiling every convolution uses, for tests; null: the one with fewer products ({@link Tiling#of}). */
+    private static volatile Tiling forcedTiling;
     /** Each thread's transformed input and output for fused runs, grown as needed. */
     private static final ThreadLocal<float[][]> RUN = ThreadLocal.withInitial(() -> new float[2][0]);
 
@@ -71,17 +72,23 @@ final class Winograd {
     }
 
     /**
-     * For tests: the largest transformed kernel that is fused, and the floats of an unfused and
-     * a fused run, so that small problems take every path; {@code resetLimits} restores them.
+     * For tests: the most channel pairs that are fused, and the floats of an unfused and a fused
+     * run, so that small problems take every path; {@code resetLimits} restores them.
      */
-    static void setLimits(long fusedMaxKernelFloats, int maxRun, int fusedRun) {
-        fusedMaxKernel = fusedMaxKernelFloats;
+    static void setLimits(long fusedMaxChannelPairs, int maxRun, int fusedRun) {
+        fusedMaxPlane = fusedMaxChannelPairs;
         maxRunFloats = Math.max(1, maxRun);
         fusedRunFloats = Math.max(1, fusedRun);
     }
 
+    /** For tests: every convolution in {@code tiling} (null: each in the one that pays). */
+    static void forceTiling(Tiling tiling) {
+        forcedTiling = tiling;
+    }
+
     static void resetLimits() {
-        setLimits(FUSED_MAX_KERNEL, MAX_RUN_FLOATS, FUSED_RUN_FLOATS);
+        setLimits(FUSED_MAX_PLANE, MAX_RUN_FLOATS, FUSED_RUN_FLOATS);
+        forceTiling(null);
     }
 
     /** Whether the geometry is one this algorithm computes: a 3x3 kernel, stride 1, padding at most 2. */
@@ -90,21 +97,24 @@ final class Winograd {
                 && g.padTop() >= 0 && g.padTop() <= 2 && g.padLeft() >= 0 && g.padLeft() <= 2;
     }
 
-    /** Output tiles of the whole batch: one per 2x2 block of output pixels. */
+    /** F(2x2, 3x3) output tiles of the whole batch: one per 2x2 block of output pixels. */
     static int tiles(Conv2dGeometry g) {
-        return g.batch() * tilesPerImage(g.outH(), g.outW());
+        return g.batch() * Tiling.F2.tilesPerImage(g.outH(), g.outW());
     }
 
-    private static int tilesPerImage(int outH, int outW) {
-        return ((outH + 1) / 2) * ((outW + 1) / 2);
+    /** The tiling a convolution with this output uses. */
+    static Tiling tiling(int outH, int outW) {
+        Tiling forced = forcedTiling;
+        return forced != null ? forced : Tiling.of(outH, outW);
     }
 
     /** {@code y = conv(x, w)}. */
     static void forward(VectorKernels k, Conv2dGeometry g, float[] x, float[] w, float[] y) {
-        float[] u = ArrayPool.scratch(E * g.inC() * g.outC());
+        Tiling f = tiling(g.outH(), g.outW());
+        float[] u = ArrayPool.scratch(f.e * g.inC() * g.outC());
         try {
-            transformKernel(w, g.inC(), g.outC(), false, u);
-            convolve(k, x, g.batch(), g.inH(), g.inW(), g.inC(), g.padTop(), g.padLeft(),
+            transformKernel(f, w, g.inC(), g.outC(), false, u);
+            convolve(k, f, x, g.batch(), g.inH(), g.inW(), g.inC(), g.padTop(), g.padLeft(),
                     y, g.outH(), g.outW(), g.outC(), u, false);
         } finally {
             ArrayPool.recycle(u);
@@ -113,10 +123,11 @@ final class Winograd {
 
     /** {@code dx = dL/dx}: the output gradient convolved with the turned kernel. */
     static void backwardInput(VectorKernels k, Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
-        float[] u = ArrayPool.scratch(E * g.inC() * g.outC());
+        Tiling f = tiling(g.inH(), g.inW());
+        float[] u = ArrayPool.scratch(f.e * g.inC() * g.outC());
         try {
-            transformKernel(w, g.inC(), g.outC(), true, u);
-            convolve(k, dy, g.batch(), g.outH(), g.outW(), g.outC(), 2 - g.padTop(), 2 - g.padLeft(),
+            transformKernel(f, w, g.inC(), g.outC(), true, u);
+            convolve(k, f, dy, g.batch(), g.outH(), g.outW(), g.outC(), 2 - g.padTop(), 2 - g.padLeft(),
                     dx, g.inH(), g.inW(), g.inC(), u, true);
         } finally {
             ArrayPool.recycle(u);
@@ -125,23 +136,24 @@ final class Winograd {
 
     /** {@code dw += dL/dw}. */
     static void backwardKernel(VectorKernels k, Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+        Tiling f = tiling(g.outH(), g.outW());
         int inC = g.inC();
         int outC = g.outC();
-        int tpi = tilesPerImage(g.outH(), g.outW());
-        int images = imagesPerRun(tpi, Math.max(inC, outC), g.batch());
-        float[] du = ArrayPool.scratch(E * inC * outC);
-        float[] v = ArrayPool.scratch(E * images * tpi * inC);
-        float[] dm = ArrayPool.scratch(E * images * tpi * outC);
+        int tpi = f.tilesPerImage(g.outH(), g.outW());
+        int images = imagesPerRun(f, tpi, Math.max(inC, outC), g.batch());
+        float[] du = ArrayPool.scratch(f.e * inC * outC);
+        float[] v = ArrayPool.scratch(f.e * images * tpi * inC);
+        float[] dm = ArrayPool.scratch(f.e * images * tpi * outC);
         try {
             for (int from = 0; from < g.batch(); from += images) {
                 int to = Math.min(g.batch(), from + images);
                 int t = (to - from) * tpi;
-                transformInput(x, from, to, g.inH(), g.inW(), inC, g.padTop(), g.padLeft(), g.outH(), g.outW(), v);
-                transformOutputGradient(dy, from, to, g.outH(), g.outW(), outC, dm);
-                k.gemmBatch(E, true, false, inC, outC, t, v, 0, t * inC, inC, dm, 0, t * outC, outC,
+                transformInput(f, x, from, to, g.inH(), g.inW(), inC, g.padTop(), g.padLeft(), g.outH(), g.outW(), v);
+                transformOutputGradient(f, dy, from, to, g.outH(), g.outW(), outC, dm);
+                k.gemmBatch(f.e, true, false, inC, outC, t, v, 0, t * inC, inC, dm, 0, t * outC, outC,
                         du, 0, inC * outC, outC, from > 0);
             }
-            accumulateKernelGradient(du, inC, outC, dw);
+            accumulateKernelGradient(f, du, inC, outC, dw);
         } finally {
             ArrayPool.recycle(dm);
             ArrayPool.recycle(v);
@@ -152,28 +164,28 @@ final class Winograd {
     /**
      * The convolution of {@code in} (batch x inH x inW x inC) with the transformed kernel
      * {@code u}, padded by {@code padT, padL}, into {@code out} (batch x outH x outW x outC,
-     * overwritten). With {@code turned}, {@code u} is the transform of a kernel of outC inputs
-     * and inC outputs, laid out for the turned kernel ({@link #transformKernel}), and is used
-     * transposed.
+     * overwritten). With {@code turned}, {@code u} is the transform of the turned kernel of a
+     * convolution of outC inputs and inC outputs, laid out as that convolution's own
+     * ({@link #transformKernel}), and is used transposed.
      */
-    private static void convolve(VectorKernels k, float[] in, int batch, int inH, int inW, int inC, int padT, int padL,
-                                 float[] out, int outH, int outW, int outC, float[] u, boolean turned) {
-        if ((long) E * inC * outC <= fusedMaxKernel) {
-            convolveFused(k, in, batch, inH, inW, inC, padT, padL, out, outH, outW, outC, u, turned);
+    private static void convolve(VectorKernels k, Tiling f, float[] in, int batch, int inH, int inW, int inC, int padT,
+                                 int padL, float[] out, int outH, int outW, int outC, float[] u, boolean turned) {
+        if ((long) inC * outC <= fusedMaxPlane) {
+            convolveFused(k, f, in, batch, inH, inW, inC, padT, padL, out, outH, outW, outC, u, turned);
             return;
         }
-        int tpi = tilesPerImage(outH, outW);
-        int images = imagesPerRun(tpi, Math.max(inC, outC), batch);
-        float[] v = ArrayPool.scratch(E * images * tpi * inC);
-        float[] m = ArrayPool.scratch(E * images * tpi * outC);
+        int tpi = f.tilesPerImage(outH, outW);
+        int images = imagesPerRun(f, tpi, Math.max(inC, outC), batch);
+        float[] v = ArrayPool.scratch(f.e * images * tpi * inC);
+        float[] m = ArrayPool.scratch(f.e * images * tpi * outC);
         try {
             for (int from = 0; from < batch; from += images) {
                 int to = Math.min(batch, from + images);
                 int t = (to - from) * tpi;
-                transformInput(in, from, to, inH, inW, inC, padT, padL, outH, outW, v);
-                k.gemmBatch(E, false, turned, t, outC, inC, v, 0, t * inC, inC, u, 0, inC * outC,
+                transformInput(f, in, from, to, inH, inW, inC, padT, padL, outH, outW, v);
+                k.gemmBatch(f.e, false, turned, t, outC, inC, v, 0, t * inC, inC, u, 0, inC * outC,
                         turned ? inC : outC, m, 0, t * outC, outC, false);
-                transformOutput(m, from, to, outH, outW, outC, out);
+                transformOutput(f, m, from, to, outH, outW, outC, out);
             }
         } finally {
             ArrayPool.recycle(m);
@@ -187,20 +199,21 @@ final class Winograd {
      * alone, and each product is {@link VectorKernels#gemmBatchPacked}'s, so the results are
      * those of the unfused path.
      */
-    private static void convolveFused(VectorKernels k, float[] in, int batch, int inH, int inW, int inC, int padT,
-                                      int padL, float[] out, int outH, int outW, int outC, float[] u, boolean turned) {
-        int tpi = tilesPerImage(outH, outW);
-        long perImage = (long) E * tpi * Math.max(inC, outC);
+    private static void convolveFused(VectorKernels k, Tiling f, float[] in, int batch, int inH, int inW, int inC,
+                                      int padT, int padL, float[] out, int outH, int outW, int outC, float[] u,
+                                      boolean turned) {
+        int tpi = f.tilesPerImage(outH, outW);
+        long perImage = (long) f.e * tpi * Math.max(inC, outC);
         int images = (int) Math.max(1, Math.min(batch, fusedRunFloats / perImage));
         int runs = (batch + images - 1) / images;
         int each = VectorKernels.packedBSize(inC, outC);
-        float[] bp = ArrayPool.scratch(E * each);
+        float[] bp = ArrayPool.scratch(f.e * each);
         try {
-            k.packBatch(E, turned, u, 0, inC * outC, turned ? inC : outC, inC, outC, bp);
-            Parallel.forRange(runs, 2L * E * images * tpi * inC * outC, (r0, r1) -> {
+            k.packBatch(f.e, turned, u, 0, inC * outC, turned ? inC : outC, inC, outC, bp);
+            Parallel.forRange(runs, 2L * f.e * images * tpi * inC * outC, (r0, r1) -> {
                 float[][] scratch = RUN.get();
-                int vSize = E * images * tpi * inC;
-                int mSize = E * images * tpi * outC;
+                int vSize = f.e * images * tpi * inC;
+                int mSize = f.e * images * tpi * outC;
                 if (scratch[0].length < vSize) {
                     scratch[0] = new float[vSize];
                 }
@@ -213,9 +226,9 @@ final class Winograd {
                     int from = r * images;
                     int to = Math.min(batch, from + images);
                     int t = (to - from) * tpi;
-                    inputTiles(in, from, to, inH, inW, inC, padT, padL, outH, outW, v, 0, t);
-                    k.gemmBatchPacked(E, t, outC, inC, v, 0, t * inC, inC, bp, m, 0, t * outC, outC);
-                    outputTiles(m, from, to, outH, outW, outC, out, 0, t);
+                    inputTiles(f, in, from, to, inH, inW, inC, padT, padL, outH, outW, v, 0, t);
+                    k.gemmBatchPacked(f.e, t, outC, inC, v, 0, t * inC, inC, bp, m, 0, t * outC, outC);
+                    outputTiles(f, m, from, to, outH, outW, outC, out, 0, t);
                 }
             });
         } finally {
@@ -228,162 +241,223 @@ final class Winograd {
         return (n + L - 1) / L;
     }
 
-    /** Where position (r, s) of a transformed tile starts, with planes of {@code plane} floats. */
-    private static int at(int r, int s, int plane) {
-        return (4 * r + s) * plane;
-    }
-
-    /** Swaps positions 0 and 3 of one axis of a transformed tile (the kernel turned on that axis). */
-    private static int turn(int i) {
-        return i == 0 ? 3 : i == 3 ? 0 : i;
-    }
-
     /** How many images one run takes so that its transformed tiles stay within {@link #MAX_RUN_FLOATS}. */
-    private static int imagesPerRun(int tilesPerImage, int channels, int batch) {
-        long perImage = (long) E * tilesPerImage * channels;
+    private static int imagesPerRun(Tiling f, int tilesPerImage, int channels, int batch) {
+        long perImage = (long) f.e * tilesPerImage * channels;
         return (int) Math.max(1, Math.min(batch, maxRunFloats / perImage));
     }
 
     // ---------------------------------------------------------------- transforms
     //
-    // Each transform works on one vector of channels at a time: a first pass along one axis of
-    // the tile writes its 16 (or 12) vectors to a small scratch array, which stays in L1, and a
-    // second pass along the other axis reads them back. (Vectors kept in an array of vectors
-    // would be boxed.) Channels past the last whole vector are masked off.
+    // Each transform works on one vector of channels at a time, as two passes of a 1-D transform
+    // of its tiling: the first along one axis of the tile writes to a small scratch array, which
+    // stays in L1, and the second along the other axis reads it back. (Vectors kept in an array
+    // of vectors would be boxed.) Channels past the last whole vector are masked off. A tile or
+    // block that reaches past the image's edge is first gathered into scratch, zero outside.
+    //
+    // Both tilings' arithmetic is written out inside each loop, not called: a call the JIT
+    // declines to inline (it does for large vector methods) passes its mask boxed and may run
+    // code compiled without the vector intrinsics, many times slower.
 
     /**
      * {@code U[e] = (G g G^T)[e]} for every input and output channel pair, one vector of the
-     * flattened (inC, outC) plane at a time: {@code u} holds 16 matrices of inC x outC, kernel
-     * {@code w} is (3, 3, inC, outC). With {@code turned}, each
-     * goes where the turned kernel's transform has it: position (r, s) at (turn(r), turn(s)).
+     * flattened (inC, outC) plane at a time: {@code u} holds {@code f.e} matrices of inC x outC,
+     * kernel {@code w} is (3, 3, inC, outC). With {@code turned}, the kernel turned by 180
+     * degrees is transformed.
      */
-    private static void transformKernel(float[] w, int inC, int outC, boolean turned, float[] u) {
+    private static void transformKernel(Tiling f, float[] w, int inC, int outC, boolean turned, float[] u) {
         int plane = inC * outC;
-        Parallel.forRange(vectors(plane), 25L * L, (v0, v1) -> {
-            float[] tmp = new float[12 * L];
+        int n = f.n;
+        boolean four = f == Tiling.F4;
+        Parallel.forRange(vectors(plane), 4L * f.e * L, (v0, v1) -> {
+            float[] tmp = new float[3 * n * L];
             for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
                 VectorMask<Float> mask = S.indexInRange(src, plane);
-                // G g: rows 0, (0+1+2)/2, (0-1+2)/2 and 2 of the kernel, for each of its 3 columns.
-                for (int j = 0; j < 3; j++) {
-                    FloatVector g0 = FloatVector.fromArray(S, w, src + j * plane, mask);
-                    FloatVector g1 = FloatVector.fromArray(S, w, src + (3 + j) * plane, mask);
-                    FloatVector g2 = FloatVector.fromArray(S, w, src + (6 + j) * plane, mask);
-                    FloatVector sum = g0.add(g2);
-                    g0.intoArray(tmp, j * L);
-                    sum.add(g1).mul(0.5f).intoArray(tmp, (3 + j) * L);
-                    sum.sub(g1).mul(0.5f).intoArray(tmp, (6 + j) * L);
-                    g2.intoArray(tmp, (9 + j) * L);
-                }
-                // (G g) G^T: the same along each row.
-                for (int r = 0; r < 4; r++) {
-                    FloatVector g0 = FloatVector.fromArray(S, tmp, 3 * r * L);
-                    FloatVector g1 = FloatVector.fromArray(S, tmp, (3 * r + 1) * L);
-                    FloatVector g2 = FloatVector.fromArray(S, tmp, (3 * r + 2) * L);
-                    FloatVector sum = g0.add(g2);
-                    int row = turned ? turn(r) : r;
-                    g0.intoArray(u, at(row, turned ? 3 : 0, plane) + src, mask);
-                    sum.add(g1).mul(0.5f).intoArray(u, at(row, 1, plane) + src, mask);
-                    sum.sub(g1).mul(0.5f).intoArray(u, at(row, 2, plane) + src, mask);
-                    g2.intoArray(u, at(row, turned ? 0 : 3, plane) + src, mask);
+                // Pass 0: G g down each of the kernel's 3 columns (turned: from the last row of the
+                // last column back) into tmp (n x 3); pass 1: (G g) G^T along each row of tmp.
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0, count = pass == 0 ? 3 : n; i < count; i++) {
+                        float[] a = pass == 0 ? w : tmp;
+                        int at = pass == 0 ? (turned ? (8 - i) * plane : i * plane) + src : 3 * i * L;
+                        int step = pass == 0 ? (turned ? -3 : 3) * plane : L;
+                        float[] d = pass == 0 ? tmp : u;
+                        int to = pass == 0 ? i * L : n * i * plane + src;
+                        int dStep = pass == 0 ? 3 * L : plane;
+                        FloatVector g0 = FloatVector.fromArray(S, a, at, mask);
+                        FloatVector g1 = FloatVector.fromArray(S, a, at + step, mask);
+                        FloatVector g2 = FloatVector.fromArray(S, a, at + 2 * step, mask);
+                        FloatVector even = g0.add(g2);
+                        if (four) {
+                            // G's rows: (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6, (1/24, 1/12, 1/6),
+                            // (1/24, -1/12, 1/6), (0, 0, 1).
+                            FloatVector outer = g0.mul(1f / 24).add(g2.mul(1f / 6));
+                            FloatVector middle = g1.mul(1f / 12);
+                            g0.mul(0.25f).intoArray(d, to, mask);
+                            even.add(g1).mul(-1f / 6).intoArray(d, to + dStep, mask);
+                            even.sub(g1).mul(-1f / 6).intoArray(d, to + 2 * dStep, mask);
+                            outer.add(middle).intoArray(d, to + 3 * dStep, mask);
+                            outer.sub(middle).intoArray(d, to + 4 * dStep, mask);
+                            g2.intoArray(d, to + 5 * dStep, mask);
+                        } else {
+                            // G's rows: (1, 0, 0), (1, 1, 1)/2, (1, -1, 1)/2, (0, 0, 1).
+                            g0.intoArray(d, to, mask);
+                            even.add(g1).mul(0.5f).intoArray(d, to + dStep, mask);
+                            even.sub(g1).mul(0.5f).intoArray(d, to + 2 * dStep, mask);
+                            g2.intoArray(d, to + 3 * dStep, mask);
+                        }
+                    }
                 }
             }
         });
     }
 
     /** {@code dw += G^T dU G} for every channel pair. */
-    private static void accumulateKernelGradient(float[] du, int inC, int outC, float[] dw) {
+    private static void accumulateKernelGradient(Tiling f, float[] du, int inC, int outC, float[] dw) {
         int plane = inC * outC;
-        Parallel.forRange(vectors(plane), 40L * L, (v0, v1) -> {
-            float[] tmp = new float[12 * L];
+        int n = f.n;
+        boolean four = f == Tiling.F4;
+        Parallel.forRange(vectors(plane), 4L * f.e * L, (v0, v1) -> {
+            float[] tmp = new float[3 * n * L];
+            float[] row = new float[3 * L];
             for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
                 VectorMask<Float> mask = S.indexInRange(src, plane);
-                // G^T dU: rows 0 + (1+2)/2, (1-2)/2 and (1+2)/2 + 3, for each of the 4 columns.
-                for (int j = 0; j < 4; j++) {
-                    FloatVector d0 = FloatVector.fromArray(S, du, src + j * plane, mask);
-                    FloatVector d1 = FloatVector.fromArray(S, du, src + (4 + j) * plane, mask);
-                    FloatVector d2 = FloatVector.fromArray(S, du, src + (8 + j) * plane, mask);
-                    FloatVector d3 = FloatVector.fromArray(S, du, src + (12 + j) * plane, mask);
-                    FloatVector mid = d1.add(d2).mul(0.5f);
-                    d0.add(mid).intoArray(tmp, j * L);
-                    d1.sub(d2).mul(0.5f).intoArray(tmp, (4 + j) * L);
-                    mid.add(d3).intoArray(tmp, (8 + j) * L);
-                }
-                // (G^T dU) G: the same along each row, added into dw.
-                for (int r = 0; r < 3; r++) {
-                    FloatVector q0 = FloatVector.fromArray(S, tmp, 4 * r * L);
-                    FloatVector q1 = FloatVector.fromArray(S, tmp, (4 * r + 1) * L);
-                    FloatVector q2 = FloatVector.fromArray(S, tmp, (4 * r + 2) * L);
-                    FloatVector q3 = FloatVector.fromArray(S, tmp, (4 * r + 3) * L);
-                    FloatVector mid = q1.add(q2).mul(0.5f);
-                    int dst = 3 * r * plane + src;
-                    addInto(dw, dst, q0.add(mid), mask);
-                    addInto(dw, dst + plane, q1.sub(q2).mul(0.5f), mask);
-                    addInto(dw, dst + 2 * plane, mid.add(q3), mask);
+                // Pass 0: G^T dU down each of the tile's n columns into tmp (3 x n); pass 1:
+                // (G^T dU) G along each row of tmp, added into dw.
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0, count = pass == 0 ? n : 3; i < count; i++) {
+                        float[] a = pass == 0 ? du : tmp;
+                        int at = pass == 0 ? i * plane + src : i * n * L;
+                        int step = pass == 0 ? n * plane : L;
+                        float[] d = pass == 0 ? tmp : row;
+                        int to = pass == 0 ? i * L : 0;
+                        int dStep = pass == 0 ? n * L : L;
+                        FloatVector x0 = FloatVector.fromArray(S, a, at, mask);
+                        FloatVector x1 = FloatVector.fromArray(S, a, at + step, mask);
+                        FloatVector x2 = FloatVector.fromArray(S, a, at + 2 * step, mask);
+                        FloatVector x3 = FloatVector.fromArray(S, a, at + 3 * step, mask);
+                        if (four) {
+                            // G's columns: (1/4, -1/6, -1/6, 1/24, 1/24, 0), (0, -1/6, 1/6, 1/12,
+                            // -1/12, 0), (0, -1/6, -1/6, 1/6, 1/6, 1).
+                            FloatVector x4 = FloatVector.fromArray(S, a, at + 4 * step, mask);
+                            FloatVector x5 = FloatVector.fromArray(S, a, at + 5 * step, mask);
+                            FloatVector sum12 = x1.add(x2);
+                            FloatVector sum34 = x3.add(x4);
+                            x0.mul(0.25f).sub(sum12.mul(1f / 6)).add(sum34.mul(1f / 24)).intoArray(d, to, mask);
+                            x2.sub(x1).mul(1f / 6).add(x3.sub(x4).mul(1f / 12)).intoArray(d, to + dStep, mask);
+                            sum34.sub(sum12).mul(1f / 6).add(x5).intoArray(d, to + 2 * dStep, mask);
+                        } else {
+                            // G's columns: (1, 1/2, 1/2, 0), (0, 1/2, -1/2, 0), (0, 1/2, 1/2, 1).
+                            FloatVector mid = x1.add(x2).mul(0.5f);
+                            x0.add(mid).intoArray(d, to, mask);
+                            x1.sub(x2).mul(0.5f).intoArray(d, to + dStep, mask);
+                            mid.add(x3).intoArray(d, to + 2 * dStep, mask);
+                        }
+                        if (pass == 1) {
+                            for (int j = 0; j < 3; j++) {
+                                int k = (3 * i + j) * plane + src;
+                                FloatVector.fromArray(S, dw, k, mask).add(FloatVector.fromArray(S, row, j * L))
+                                        .intoArray(dw, k, mask);
+                            }
+                        }
+                    }
                 }
             }
         });
     }
 
-    private static void addInto(float[] a, int off, FloatVector v, VectorMask<Float> mask) {
-        FloatVector.fromArray(S, a, off, mask).add(v).intoArray(a, off, mask);
-    }
-
     /**
      * {@code V[e] = (B^T d B)[e]} for the tiles of images {@code [from, to)}, in tile order
-     * (image, tile row, tile column): {@code v} holds 16 matrices of tiles x inC. The tile of
-     * output block (th, tw) starts at input pixel (2 th - padT, 2 tw - padL); pixels outside the
-     * image are zero.
+     * (image, tile row, tile column): {@code v} holds {@code f.e} matrices of tiles x inC. The
+     * tile of output block (th, tw) starts at input pixel (m th - padT, m tw - padL); pixels
+     * outside the image are zero.
      */
-    private static void transformInput(float[] in, int from, int to, int inH, int inW, int inC, int padT, int padL,
-                                       int outH, int outW, float[] v) {
-        int t = (to - from) * tilesPerImage(outH, outW);
-        Parallel.forRange(t, 64L * inC, (t0, t1) -> inputTiles(in, from, to, inH, inW, inC, padT, padL, outH, outW, v,
-                t0, t1));
+    private static void transformInput(Tiling f, float[] in, int from, int to, int inH, int inW, int inC, int padT,
+                                       int padL, int outH, int outW, float[] v) {
+        int t = (to - from) * f.tilesPerImage(outH, outW);
+        Parallel.forRange(t, 4L * f.e * inC, (t0, t1) -> inputTiles(f, in, from, to, inH, inW, inC, padT, padL, outH,
+                outW, v, t0, t1));
     }
 
     /** {@link #transformInput} for tiles {@code [t0, t1)} of the run. */
-    private static void inputTiles(float[] in, int from, int to, int inH, int inW, int inC, int padT, int padL,
-                                   int outH, int outW, float[] v, int t0, int t1) {
-        int tilesW = (outW + 1) / 2;
-        int tpi = tilesPerImage(outH, outW);
+    private static void inputTiles(Tiling f, float[] in, int from, int to, int inH, int inW, int inC, int padT,
+                                   int padL, int outH, int outW, float[] v, int t0, int t1) {
+        int n = f.n;
+        boolean four = f == Tiling.F4;
+        int tilesW = (outW + f.m - 1) / f.m;
+        int tpi = f.tilesPerImage(outH, outW);
         int plane = (to - from) * tpi * inC;
-        FloatVector zero = FloatVector.zero(S);
-        float[] tmp = new float[16 * L];
+        int rowStride = inW * inC;
+        float[] edge = new float[f.e * L];
+        float[] tmp = new float[f.e * L];
         for (int tile = t0; tile < t1; tile++) {
-            int n = from + tile / tpi;
-            int ih0 = 2 * (tile % tpi / tilesW) - padT;
-            int iw0 = 2 * (tile % tilesW) - padL;
+            int img = from + tile / tpi;
+            int ih0 = f.m * (tile % tpi / tilesW) - padT;
+            int iw0 = f.m * (tile % tilesW) - padL;
+            boolean inside = ih0 >= 0 && ih0 + n <= inH && iw0 >= 0 && iw0 + n <= inW;
             for (int c = 0; c < inC; c += L) {
                 VectorMask<Float> mask = S.indexInRange(c, inC);
-                // B^T d: rows 0-2, 1+2, 2-1 and 1-3, for each column.
-                for (int b = 0; b < 4; b++) {
-                    int iw = iw0 + b;
-                    boolean col = iw >= 0 && iw < inW;
-                    int at = ((n * inH + ih0) * inW + iw) * inC + c;
-                    FloatVector d0 = col && inside(ih0, inH) ? FloatVector.fromArray(S, in, at, mask) : zero;
-                    FloatVector d1 = col && inside(ih0 + 1, inH)
-                            ? FloatVector.fromArray(S, in, at + inW * inC, mask) : zero;
-                    FloatVector d2 = col && inside(ih0 + 2, inH)
-                            ? FloatVector.fromArray(S, in, at + 2 * inW * inC, mask) : zero;
-                    FloatVector d3 = col && inside(ih0 + 3, inH)
-                            ? FloatVector.fromArray(S, in, at + 3 * inW * inC, mask) : zero;
-                    d0.sub(d2).intoArray(tmp, b * L);
-                    d1.add(d2).intoArray(tmp, (4 + b) * L);
-                    d2.sub(d1).intoArray(tmp, (8 + b) * L);
-                    d1.sub(d3).intoArray(tmp, (12 + b) * L);
+                int origin = ((img * inH + ih0) * inW + iw0) * inC + c;
+                if (!inside) {
+                    gather(in, origin, rowStride, inC, ih0, inH, iw0, inW, n, n, mask, edge);
                 }
-                // (B^T d) B: the same along each row.
                 int dst = tile * inC + c;
-                for (int a = 0; a < 4; a++) {
-                    FloatVector d0 = FloatVector.fromArray(S, tmp, 4 * a * L);
-                    FloatVector d1 = FloatVector.fromArray(S, tmp, (4 * a + 1) * L);
-                    FloatVector d2 = FloatVector.fromArray(S, tmp, (4 * a + 2) * L);
-                    FloatVector d3 = FloatVector.fromArray(S, tmp, (4 * a + 3) * L);
-                    int e = 4 * a * plane + dst;
-                    d0.sub(d2).intoArray(v, e, mask);
-                    d1.add(d2).intoArray(v, e + plane, mask);
-                    d2.sub(d1).intoArray(v, e + 2 * plane, mask);
-                    d1.sub(d3).intoArray(v, e + 3 * plane, mask);
+                // Pass 0: B^T d down each of the tile's n columns into tmp; pass 1: (B^T d) B
+                // along each row of tmp into v.
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0; i < n; i++) {
+                        float[] a = pass == 1 ? tmp : inside ? in : edge;
+                        int at = pass == 1 ? i * n * L : inside ? origin + i * inC : i * L;
+                        int step = pass == 1 ? L : inside ? rowStride : n * L;
+                        float[] d = pass == 0 ? tmp : v;
+                        int out = pass == 0 ? i * L : i * n * plane + dst;
+                        int dStep = pass == 0 ? n * L : plane;
+                        FloatVector d0 = FloatVector.fromArray(S, a, at, mask);
+                        FloatVector d1 = FloatVector.fromArray(S, a, at + step, mask);
+                        FloatVector d2 = FloatVector.fromArray(S, a, at + 2 * step, mask);
+                        FloatVector d3 = FloatVector.fromArray(S, a, at + 3 * step, mask);
+                        if (four) {
+                            // B^T's rows: (4, 0, -5, 0, 1, 0), (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0),
+                            // (0, -2, -1, 2, 1, 0), (0, 2, -1, -2, 1, 0), (0, 4, 0, -5, 0, 1).
+                            FloatVector d4 = FloatVector.fromArray(S, a, at + 4 * step, mask);
+                            FloatVector d5 = FloatVector.fromArray(S, a, at + 5 * step, mask);
+                            FloatVector p = d4.sub(d2.mul(4f));
+                            FloatVector q = d3.sub(d1.mul(4f));
+                            FloatVector r = d4.sub(d2);
+                            FloatVector s = d3.sub(d1).mul(2f);
+                            d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(d, out, mask);
+                            p.add(q).intoArray(d, out + dStep, mask);
+                            p.sub(q).intoArray(d, out + 2 * dStep, mask);
+                            r.add(s).intoArray(d, out + 3 * dStep, mask);
+                            r.sub(s).intoArray(d, out + 4 * dStep, mask);
+                            d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(d, out + 5 * dStep, mask);
+                        } else {
+                            // B^T's rows: (1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1).
+                            d0.sub(d2).intoArray(d, out, mask);
+                            d1.add(d2).intoArray(d, out + dStep, mask);
+                            d2.sub(d1).intoArray(d, out + 2 * dStep, mask);
+                            d1.sub(d3).intoArray(d, out + 3 * dStep, mask);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies the {@code rows x cols} block of vectors at {@code origin} (rows {@code rowStride}
+     * apart, columns {@code colStride}) into {@code edge}, row after row, with zeros where the
+     * pixel (top + row, left + col) lies outside a {@code height x width} image.
+     */
+    private static void gather(float[] a, int origin, int rowStride, int colStride, int top, int height, int left,
+                               int width, int rows, int cols, VectorMask<Float> mask, float[] edge) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                // (Branches, not a choice between two vectors, which would box them.)
+                if (inside(top + i, height) && inside(left + j, width)) {
+                    FloatVector.fromArray(S, a, origin + i * rowStride + j * colStride, mask)
+                            .intoArray(edge, (i * cols + j) * L);
+                } else {
+                    FloatVector.zero(S).intoArray(edge, (i * cols + j) * L);
                 }
             }
         }
@@ -394,48 +468,74 @@ final class Winograd {
     }
 
     /**
-     * Writes {@code A^T M A}, the 2x2 output block of each tile of images {@code [from, to)}, into
+     * Writes {@code A^T M A}, the output block of each tile of images {@code [from, to)}, into
      * {@code out}; blocks that reach past the output's edge write only their part inside it.
      */
-    private static void transformOutput(float[] m, int from, int to, int outH, int outW, int outC, float[] out) {
-        int t = (to - from) * tilesPerImage(outH, outW);
-        Parallel.forRange(t, 48L * outC, (t0, t1) -> outputTiles(m, from, to, outH, outW, outC, out, t0, t1));
+    private static void transformOutput(Tiling f, float[] m, int from, int to, int outH, int outW, int outC,
+                                        float[] out) {
+        int t = (to - from) * f.tilesPerImage(outH, outW);
+        Parallel.forRange(t, 3L * f.e * outC, (t0, t1) -> outputTiles(f, m, from, to, outH, outW, outC, out, t0, t1));
     }
 
     /** {@link #transformOutput} for tiles {@code [t0, t1)} of the run. */
-    private static void outputTiles(float[] m, int from, int to, int outH, int outW, int outC, float[] out,
+    private static void outputTiles(Tiling f, float[] m, int from, int to, int outH, int outW, int outC, float[] out,
                                     int t0, int t1) {
-        int tilesW = (outW + 1) / 2;
-        int tpi = tilesPerImage(outH, outW);
+        int n = f.n;
+        int mo = f.m;
+        boolean four = f == Tiling.F4;
+        int tilesW = (outW + mo - 1) / mo;
+        int tpi = f.tilesPerImage(outH, outW);
         int plane = (to - from) * tpi * outC;
-        float[] tmp = new float[8 * L];
+        int rowStride = outW * outC;
+        float[] tmp = new float[mo * n * L];
+        float[] row = new float[mo * L];
         for (int tile = t0; tile < t1; tile++) {
-            int n = from + tile / tpi;
-            int oh = 2 * (tile % tpi / tilesW);
-            int ow = 2 * (tile % tilesW);
+            int img = from + tile / tpi;
+            int oh = mo * (tile % tpi / tilesW);
+            int ow = mo * (tile % tilesW);
+            int rows = Math.min(mo, outH - oh);
+            int cols = Math.min(mo, outW - ow);
             for (int c = 0; c < outC; c += L) {
                 VectorMask<Float> mask = S.indexInRange(c, outC);
                 int src = tile * outC + c;
-                // M A: columns 0+1+2 and 1-2-3 of each row.
-                for (int a = 0; a < 4; a++) {
-                    int e = 4 * a * plane + src;
-                    FloatVector m0 = FloatVector.fromArray(S, m, e, mask);
-                    FloatVector m1 = FloatVector.fromArray(S, m, e + plane, mask);
-                    FloatVector m2 = FloatVector.fromArray(S, m, e + 2 * plane, mask);
-                    FloatVector m3 = FloatVector.fromArray(S, m, e + 3 * plane, mask);
-                    m0.add(m1).add(m2).intoArray(tmp, 2 * a * L);
-                    m1.sub(m2).sub(m3).intoArray(tmp, (2 * a + 1) * L);
-                }
-                // A^T (M A): rows 0+1+2 and 1-2-3, for each of the 2 columns inside the output.
-                for (int j = 0; j < 2 && ow + j < outW; j++) {
-                    FloatVector r0 = FloatVector.fromArray(S, tmp, j * L);
-                    FloatVector r1 = FloatVector.fromArray(S, tmp, (2 + j) * L);
-                    FloatVector r2 = FloatVector.fromArray(S, tmp, (4 + j) * L);
-                    FloatVector r3 = FloatVector.fromArray(S, tmp, (6 + j) * L);
-                    int at = ((n * outH + oh) * outW + ow + j) * outC + c;
-                    r0.add(r1).add(r2).intoArray(out, at, mask);
-                    if (oh + 1 < outH) {
-                        r1.sub(r2).sub(r3).intoArray(out, at + outW * outC, mask);
+                int at0 = ((img * outH + oh) * outW + ow) * outC + c;
+                // Pass 0: A^T M down each of the tile's n columns into tmp (m x n); pass 1:
+                // (A^T M) A along each row of tmp inside the output (a ragged block through row).
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int i = 0, count = pass == 0 ? n : rows; i < count; i++) {
+                        float[] a = pass == 0 ? m : tmp;
+                        int at = pass == 0 ? i * plane + src : i * n * L;
+                        int step = pass == 0 ? n * plane : L;
+                        float[] d = pass == 0 ? tmp : cols == mo ? out : row;
+                        int to2 = pass == 0 ? i * L : cols == mo ? at0 + i * rowStride : 0;
+                        int dStep = pass == 0 ? n * L : cols == mo ? outC : L;
+                        FloatVector m0 = FloatVector.fromArray(S, a, at, mask);
+                        FloatVector m1 = FloatVector.fromArray(S, a, at + step, mask);
+                        FloatVector m2 = FloatVector.fromArray(S, a, at + 2 * step, mask);
+                        FloatVector m3 = FloatVector.fromArray(S, a, at + 3 * step, mask);
+                        if (four) {
+                            // A^T's rows: (1, 1, 1, 1, 1, 0), (0, 1, -1, 2, -2, 0), (0, 1, 1, 4, 4, 0),
+                            // (0, 1, -1, 8, -8, 1).
+                            FloatVector m4 = FloatVector.fromArray(S, a, at + 4 * step, mask);
+                            FloatVector m5 = FloatVector.fromArray(S, a, at + 5 * step, mask);
+                            FloatVector sum12 = m1.add(m2);
+                            FloatVector dif12 = m1.sub(m2);
+                            FloatVector sum34 = m3.add(m4);
+                            FloatVector dif34 = m3.sub(m4);
+                            m0.add(sum12).add(sum34).intoArray(d, to2, mask);
+                            dif12.add(dif34.mul(2f)).intoArray(d, to2 + dStep, mask);
+                            sum12.add(sum34.mul(4f)).intoArray(d, to2 + 2 * dStep, mask);
+                            dif12.add(dif34.mul(8f)).add(m5).intoArray(d, to2 + 3 * dStep, mask);
+                        } else {
+                            // A^T's rows: (1, 1, 1, 0), (0, 1, -1, -1).
+                            m0.add(m1).add(m2).intoArray(d, to2, mask);
+                            m1.sub(m2).sub(m3).intoArray(d, to2 + dStep, mask);
+                        }
+                        if (pass == 1 && cols < mo) {
+                            for (int j = 0; j < cols; j++) {
+                                FloatVector.fromArray(S, row, j * L).intoArray(out, at0 + i * rowStride + j * outC, mask);
+                            }
+                        }
                     }
                 }
             }
@@ -444,47 +544,113 @@ final class Winograd {
 
     /**
      * {@code dM = A dY A^T} for the tiles of images {@code [from, to)}: the gradient of the
-     * transformed output, from each 2x2 block of the output gradient (zero past its edge).
+     * transformed output, from each block of the output gradient (zero past its edge).
      */
-    private static void transformOutputGradient(float[] dy, int from, int to, int outH, int outW, int outC,
+    private static void transformOutputGradient(Tiling f, float[] dy, int from, int to, int outH, int outW, int outC,
                                                 float[] dm) {
-        int tilesW = (outW + 1) / 2;
-        int tpi = tilesPerImage(outH, outW);
+        int n = f.n;
+        int mo = f.m;
+        boolean four = f == Tiling.F4;
+        int tilesW = (outW + mo - 1) / mo;
+        int tpi = f.tilesPerImage(outH, outW);
         int t = (to - from) * tpi;
         int plane = t * outC;
-        Parallel.forRange(t, 32L * outC, (t0, t1) -> {
-            FloatVector zero = FloatVector.zero(S);
-            float[] tmp = new float[8 * L];
+        int rowStride = outW * outC;
+        Parallel.forRange(t, 3L * f.e * outC, (t0, t1) -> {
+            float[] edge = new float[mo * mo * L];
+            float[] tmp = new float[n * mo * L];
             for (int tile = t0; tile < t1; tile++) {
-                int n = from + tile / tpi;
-                int oh = 2 * (tile % tpi / tilesW);
-                int ow = 2 * (tile % tilesW);
+                int img = from + tile / tpi;
+                int oh = mo * (tile % tpi / tilesW);
+                int ow = mo * (tile % tilesW);
+                boolean whole = oh + mo <= outH && ow + mo <= outW;
                 for (int c = 0; c < outC; c += L) {
                     VectorMask<Float> mask = S.indexInRange(c, outC);
-                    // A e: rows e0, e0+e1, e0-e1 and -e1, for each of the 2 columns.
-                    for (int j = 0; j < 2; j++) {
-                        int at = ((n * outH + oh) * outW + ow + j) * outC + c;
-                        boolean col = ow + j < outW;
-                        FloatVector e0 = col ? FloatVector.fromArray(S, dy, at, mask) : zero;
-                        FloatVector e1 = col && oh + 1 < outH ? FloatVector.fromArray(S, dy, at + outW * outC, mask) : zero;
-                        e0.intoArray(tmp, j * L);
-                        e0.add(e1).intoArray(tmp, (2 + j) * L);
-                        e0.sub(e1).intoArray(tmp, (4 + j) * L);
-                        e1.neg().intoArray(tmp, (6 + j) * L);
+                    int origin = ((img * outH + oh) * outW + ow) * outC + c;
+                    if (!whole) {
+                        gather(dy, origin, rowStride, outC, oh, outH, ow, outW, mo, mo, mask, edge);
                     }
-                    // (A e) A^T: the same along each row.
                     int dst = tile * outC + c;
-                    for (int a = 0; a < 4; a++) {
-                        FloatVector e0 = FloatVector.fromArray(S, tmp, 2 * a * L);
-                        FloatVector e1 = FloatVector.fromArray(S, tmp, (2 * a + 1) * L);
-                        int e = 4 * a * plane + dst;
-                        e0.intoArray(dm, e, mask);
-                        e0.add(e1).intoArray(dm, e + plane, mask);
-                        e0.sub(e1).intoArray(dm, e + 2 * plane, mask);
-                        e1.neg().intoArray(dm, e + 3 * plane, mask);
+                    // Pass 0: A e down each of the block's m columns into tmp (n x m); pass 1:
+                    // (A e) A^T along each row of tmp into dm.
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (int i = 0, count = pass == 0 ? mo : n; i < count; i++) {
+                            float[] a = pass == 1 ? tmp : whole ? dy : edge;
+                            int at = pass == 1 ? i * mo * L : whole ? origin + i * outC : i * L;
+                            int step = pass == 1 ? L : whole ? rowStride : mo * L;
+                            float[] d = pass == 0 ? tmp : dm;
+                            int out = pass == 0 ? i * L : i * n * plane + dst;
+                            int dStep = pass == 0 ? mo * L : plane;
+                            FloatVector e0 = FloatVector.fromArray(S, a, at, mask);
+                            FloatVector e1 = FloatVector.fromArray(S, a, at + step, mask);
+                            if (four) {
+                                // A's rows: (1, 0, 0, 0), (1, 1, 1, 1), (1, -1, 1, -1), (1, 2, 4, 8),
+                                // (1, -2, 4, -8), (0, 0, 0, 1).
+                                FloatVector e2 = FloatVector.fromArray(S, a, at + 2 * step, mask);
+                                FloatVector e3 = FloatVector.fromArray(S, a, at + 3 * step, mask);
+                                FloatVector even = e0.add(e2);
+                                FloatVector odd = e1.add(e3);
+                                FloatVector even4 = e0.add(e2.mul(4f));
+                                FloatVector odd4 = e1.mul(2f).add(e3.mul(8f));
+                                e0.intoArray(d, out, mask);
+                                even.add(odd).intoArray(d, out + dStep, mask);
+                                even.sub(odd).intoArray(d, out + 2 * dStep, mask);
+                                even4.add(odd4).intoArray(d, out + 3 * dStep, mask);
+                                even4.sub(odd4).intoArray(d, out + 4 * dStep, mask);
+                                e3.intoArray(d, out + 5 * dStep, mask);
+                            } else {
+                                // A's rows: (1, 0), (1, 1), (1, -1), (0, -1).
+                                e0.intoArray(d, out, mask);
+                                e0.add(e1).intoArray(d, out + dStep, mask);
+                                e0.sub(e1).intoArray(d, out + 2 * dStep, mask);
+                                e1.neg().intoArray(d, out + 3 * dStep, mask);
+                            }
+                        }
                     }
                 }
             }
         });
+    }
+
+    // ---------------------------------------------------------------- tilings
+
+    /** A tiling: m x m output blocks from n x n input tiles (n = m + 2). */
+    static final class Tiling {
+
+        /** F(2x2, 3x3): 16 products per 2x2 block (Lavin and Gray's matrices). */
+        static final Tiling F2 = new Tiling(2);
+        /** F(4x4, 3x3): 36 products per 4x4 block, at the points 0, 1, -1, 2, -2 and infinity (theirs too). */
+        static final Tiling F4 = new Tiling(4);
+
+        /** Outputs per block side. */
+        final int m;
+        /** Inputs per tile side. */
+        final int n;
+        /** Elements of a transformed tile: the products per channel pair. */
+        final int e;
+
+        private Tiling(int m) {
+            this.m = m;
+            this.n = m + 2;
+            this.e = n * n;
+        }
+
+        /**
+         * The tiling with fewer products for an output of {@code outH x outW}: F(4x4, 3x3) unless
+         * its larger blocks waste more on a small image than they save (a 2x2 image takes one
+         * F(2x2, 3x3) tile of 16 products against 36).
+         */
+        static Tiling of(int outH, int outW) {
+            return (long) F4.tilesPerImage(outH, outW) * F4.e < (long) F2.tilesPerImage(outH, outW) * F2.e ? F4 : F2;
+        }
+
+        int tilesPerImage(int outH, int outW) {
+            return ((outH + m - 1) / m) * ((outW + m - 1) / m);
+        }
+
+        @Override
+        public String toString() {
+            return "F(" + m + "x" + m + ", 3x3)";
+        }
     }
 }

@@ -2,8 +2,10 @@ package org.resnet4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.resnet4j.kernels.KernelParityTest.assertBitIdentical;
+import static org.resnet4j.kernels.KernelParityTest.abs;
 import static org.resnet4j.kernels.KernelParityTest.assertClose;
 import static org.resnet4j.kernels.KernelParityTest.geometry;
 import static org.resnet4j.kernels.KernelParityTest.random;
@@ -19,8 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.resnet4j.layers.Padding;
 
 /**
- * {@link Winograd}'s F(2x2, 3x3) convolution, forward and both backward passes, against the
- * scalar oracle: odd and even image sizes (ragged last tiles), padding 0, 1 and 2, channel
+ * {@link Winograd}'s convolution in both tilings, F(2x2, 3x3) and F(4x4, 3x3), forward and both
+ * backward passes, against the scalar oracle: odd and even image sizes (ragged last tiles), padding 0, 1 and 2, channel
  * counts that are not a multiple of the vector length, the fused and the unfused path, one run
  * of images and several of unequal size; and its results bit-identical for every thread count
  * and on both paths.
@@ -81,42 +83,77 @@ class WinogradTest {
         scalar.conv2dForward(g, x, w, y);
         scalar.conv2dBackwardInput(g, dy, w, dx);
         scalar.conv2dBackwardKernel(g, x, dy, dw);
+        // The scale of each result: its sum of absolute terms, which bounds the rounding of any
+        // order of summation (and of the transforms, which F(4x4, 3x3)'s larger coefficients show).
+        float[] yScale = new float[g.outputSize()];
+        float[] dxScale = new float[g.inputSize()];
+        float[] dwScale = abs(dwStart);
+        scalar.conv2dForward(g, abs(x), abs(w), yScale);
+        scalar.conv2dBackwardInput(g, abs(dy), abs(w), dxScale);
+        scalar.conv2dBackwardKernel(g, abs(x), abs(dy), dwScale);
 
-        float[][] first = null;
-        // Default limits; every run one image (unfused and fused); runs of up to three images
-        // (unequal when the batch is not a multiple); nothing fused.
-        long perImageTiles = 16L * ((g.outH() + 1) / 2) * ((g.outW() + 1) / 2) * Math.max(g.inC(), g.outC());
-        long[][] limits = {
-            {Winograd.FUSED_MAX_KERNEL, Winograd.MAX_RUN_FLOATS, Winograd.FUSED_RUN_FLOATS},
-            {Long.MAX_VALUE, 1, 1},
-            {0, 1, 1},
-            {Long.MAX_VALUE, 3 * perImageTiles, 3 * perImageTiles},
-            {0, 3 * perImageTiles, 3 * perImageTiles}};
-        for (long[] l : limits) {
-            Winograd.setLimits(l[0], (int) l[1], (int) l[2]);
-            for (int threads : new int[] {1, 2}) {
-                KernelRegistry.setThreads(threads);
-                String what = label + " " + g + ", fused up to " + l[0] + ", runs " + l[1] + "/" + l[2] + ", "
-                        + threads + " thread(s)";
-                float[] y2 = random(rnd, g.outputSize());
-                Winograd.forward(vector, g, x, w, y2);
-                assertClose(what + " forward", y, y2);
-                float[] dx2 = random(rnd, g.inputSize());
-                Winograd.backwardInput(vector, g, dy, w, dx2);
-                assertClose(what + " backward input", dx, dx2);
-                float[] dw2 = dwStart.clone();
-                Winograd.backwardKernel(vector, g, x, dy, dw2);
-                assertClose(what + " backward kernel", dw, dw2);
-                // The path and the thread count change nothing: the same operations for every element.
-                if (first == null) {
-                    first = new float[][] {y2, dx2, dw2};
-                } else {
-                    assertBitIdentical(what + " forward vs the first", first[0], y2);
-                    assertBitIdentical(what + " backward input vs the first", first[1], dx2);
-                    assertBitIdentical(what + " backward kernel vs the first", first[2], dw2);
+        for (Winograd.Tiling f : new Winograd.Tiling[] {Winograd.Tiling.F2, Winograd.Tiling.F4}) {
+            Winograd.forceTiling(f);
+            float[][] first = null;
+            // Default limits; every run one image (unfused and fused); runs of up to three images
+            // (unequal when the batch is not a multiple); nothing fused.
+            long perImageTiles = (long) f.e * f.tilesPerImage(g.outH(), g.outW()) * Math.max(g.inC(), g.outC());
+            long[][] limits = {
+                {Winograd.FUSED_MAX_PLANE, Winograd.MAX_RUN_FLOATS, Winograd.FUSED_RUN_FLOATS},
+                {Long.MAX_VALUE, 1, 1},
+                {0, 1, 1},
+                {Long.MAX_VALUE, 3 * perImageTiles, 3 * perImageTiles},
+                {0, 3 * perImageTiles, 3 * perImageTiles}};
+            for (long[] l : limits) {
+                Winograd.setLimits(l[0], (int) l[1], (int) l[2]);
+                for (int threads : new int[] {1, 2}) {
+                    KernelRegistry.setThreads(threads);
+                    String what = label + " " + g + " in " + f + ", fused up to " + l[0] + ", runs " + l[1] + "/"
+                            + l[2] + ", " + threads + " thread(s)";
+                    float[] y2 = random(rnd, g.outputSize());
+                    Winograd.forward(vector, g, x, w, y2);
+                    assertWithinScale(what + " forward", y, y2, yScale);
+                    float[] dx2 = random(rnd, g.inputSize());
+                    Winograd.backwardInput(vector, g, dy, w, dx2);
+                    assertWithinScale(what + " backward input", dx, dx2, dxScale);
+                    float[] dw2 = dwStart.clone();
+                    Winograd.backwardKernel(vector, g, x, dy, dw2);
+                    assertWithinScale(what + " backward kernel", dw, dw2, dwScale);
+                    // The path and the thread count change nothing: the same operations for every element.
+                    if (first == null) {
+                        first = new float[][] {y2, dx2, dw2};
+                    } else {
+                        assertBitIdentical(what + " forward vs the first", first[0], y2);
+                        assertBitIdentical(what + " backward input vs the first", first[1], dx2);
+                        assertBitIdentical(what + " backward kernel vs the first", first[2], dw2);
+                    }
                 }
             }
         }
+    }
+
+    /** {@link KernelParityTest#assertWithinScale}; F(2x2, 3x3) stays within {@link KernelParityTest#assertClose} as well. */
+    private static void assertWithinScale(String what, float[] expected, float[] actual, float[] scale) {
+        KernelParityTest.assertWithinScale(what, expected, actual, scale);
+        if (what.contains(Winograd.Tiling.F2.toString())) {
+            assertClose(what, expected, actual);
+        }
+    }
+
+    @Test
+    void tilingWithFewerProductsIsChosen() {
+        // 15x15: 16 F(4x4) tiles (576 products) against 64 F(2x2) tiles (1024).
+        assertSame(Winograd.Tiling.F4, Winograd.Tiling.of(15, 15));
+        assertSame(Winograd.Tiling.F4, Winograd.Tiling.of(8, 8));
+        assertSame(Winograd.Tiling.F4, Winograd.Tiling.of(4, 4));
+        assertSame(Winograd.Tiling.F4, Winograd.Tiling.of(3, 3));
+        assertSame(Winograd.Tiling.F4, Winograd.Tiling.of(5, 4));
+        // One F(2x2) tile covers a 2x2 image with 16 products, one F(4x4) tile takes 36.
+        assertSame(Winograd.Tiling.F2, Winograd.Tiling.of(2, 2));
+        assertSame(Winograd.Tiling.F2, Winograd.Tiling.of(1, 1));
+        assertSame(Winograd.Tiling.F2, Winograd.Tiling.of(2, 9));
+        assertEquals(16, Winograd.Tiling.F4.tilesPerImage(15, 15));
+        assertEquals(64, Winograd.Tiling.F2.tilesPerImage(15, 15));
     }
 
     @Test
