@@ -169,21 +169,28 @@ public class BlockedKernels extends ScalarKernels {
     }
 
     @Override
-    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw, boolean accumulate) {
         if (skipsPadding(g)) {
+            // Several products add into each tap: they all accumulate, onto zeros when overwriting.
+            if (!accumulate) {
+                Arrays.fill(dw, 0, g.kernelSize(), 0f);
+            }
             forEachTapRun(g, (p, ih, iw, tap, taps) -> gemm(true, false, taps * g.inC(), g.outC(), g.batch(),
                     x, (ih * g.inW() + iw) * g.inC(), g.inH() * g.inW() * g.inC(), dy, p * g.outC(),
                     g.outH() * g.outW() * g.outC(), dw, tap * g.inC() * g.outC(), g.outC(), true));
             return;
         }
         if (g.isPointwise()) {
-            gemm(true, false, g.inC(), g.outC(), g.patchRows(), x, 0, g.inC(), dy, 0, g.outC(), dw, 0, g.outC(), true);
+            gemm(true, false, g.inC(), g.outC(), g.patchRows(), x, 0, g.inC(), dy, 0, g.outC(), dw, 0, g.outC(),
+                    accumulate);
             return;
         }
         int cols = g.patchCols();
         inImageRuns(g, (col, from, to, r0, rows) -> {
             im2col(g, x, col, r0, rows);
-            gemm(true, false, cols, g.outC(), rows, col, 0, cols, dy, r0 * g.outC(), g.outC(), dw, 0, g.outC(), true);
+            // The first run of images overwrites when asked to; the others add to it.
+            gemm(true, false, cols, g.outC(), rows, col, 0, cols, dy, r0 * g.outC(), g.outC(), dw, 0, g.outC(),
+                    accumulate || from > 0);
         });
     }
 

@@ -34,8 +34,17 @@ public interface Kernels {
     /** {@code dx = dL/dx} given {@code dy}; {@code dx} is overwritten. */
     void conv2dBackwardInput(Conv2dGeometry g, float[] dy, float[] w, float[] dx);
 
-    /** {@code dw += dL/dw} given the forward input {@code x} and {@code dy}. */
-    void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw);
+    /**
+     * {@code dw += dL/dw} given the forward input {@code x} and {@code dy}; without
+     * {@code accumulate}, {@code dw = dL/dw} (overwritten, so a fresh accumulator needs no
+     * zeroing first). Either way each element is the sum the other would add to zero.
+     */
+    void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw, boolean accumulate);
+
+    /** {@code dw += dL/dw}: {@link #conv2dBackwardKernel(Conv2dGeometry, float[], float[], float[], boolean)} accumulating. */
+    default void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+        conv2dBackwardKernel(g, x, dy, dw, true);
+    }
 
     /**
      * Max pooling; {@code argmax} receives, per output, the flat input index it came from, unless

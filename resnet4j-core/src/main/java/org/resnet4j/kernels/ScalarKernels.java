@@ -99,7 +99,10 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw, boolean accumulate) {
+        if (!accumulate) {
+            Arrays.fill(dw, 0, g.kernelSize(), 0f);
+        }
         for (int kh = 0; kh < g.kH(); kh++) {
             for (int kw = 0; kw < g.kW(); kw++) {
                 for (int ci = 0; ci < g.inC(); ci++) {

@@ -221,11 +221,11 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     @Override
-    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+    public void conv2dBackwardKernel(Conv2dGeometry g, float[] x, float[] dy, float[] dw, boolean accumulate) {
         if (winograd(g)) {
-            Winograd.backwardKernel(this, g, x, dy, dw);
+            Winograd.backwardKernel(this, g, x, dy, dw, accumulate);
         } else {
-            super.conv2dBackwardKernel(g, x, dy, dw);
+            super.conv2dBackwardKernel(g, x, dy, dw, accumulate);
         }
     }
 

@@ -134,8 +134,9 @@ final class Winograd {
         }
     }
 
-    /** {@code dw += dL/dw}. */
-    static void backwardKernel(VectorKernels k, Conv2dGeometry g, float[] x, float[] dy, float[] dw) {
+    /** {@code dw += dL/dw}, or {@code dw = dL/dw} without {@code accumulate}. */
+    static void backwardKernel(VectorKernels k, Conv2dGeometry g, float[] x, float[] dy, float[] dw,
+                               boolean accumulate) {
         Tiling f = tiling(g.outH(), g.outW());
         int inC = g.inC();
         int outC = g.outC();
@@ -153,7 +154,7 @@ final class Winograd {
                 k.gemmBatch(f.e, true, false, inC, outC, t, v, 0, t * inC, inC, dm, 0, t * outC, outC,
                         du, 0, inC * outC, outC, from > 0);
             }
-            accumulateKernelGradient(f, du, inC, outC, dw);
+            kernelGradient(f, du, inC, outC, dw, accumulate);
         } finally {
             ArrayPool.recycle(dm);
             ArrayPool.recycle(v);
@@ -311,8 +312,8 @@ final class Winograd {
         });
     }
 
-    /** {@code dw += G^T dU G} for every channel pair. */
-    private static void accumulateKernelGradient(Tiling f, float[] du, int inC, int outC, float[] dw) {
+    /** {@code dw += G^T dU G} for every channel pair, or {@code dw = G^T dU G} without {@code accumulate}. */
+    private static void kernelGradient(Tiling f, float[] du, int inC, int outC, float[] dw, boolean accumulate) {
         int plane = inC * outC;
         int n = f.n;
         boolean four = f == Tiling.F4;
@@ -322,7 +323,7 @@ final class Winograd {
             for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
                 VectorMask<Float> mask = S.indexInRange(src, plane);
                 // Pass 0: G^T dU down each of the tile's n columns into tmp (3 x n); pass 1:
-                // (G^T dU) G along each row of tmp, added into dw.
+                // (G^T dU) G along each row of tmp, added into dw (or stored).
                 for (int pass = 0; pass < 2; pass++) {
                     for (int i = 0, count = pass == 0 ? n : 3; i < count; i++) {
                         float[] a = pass == 0 ? du : tmp;
@@ -355,8 +356,12 @@ final class Winograd {
                         if (pass == 1) {
                             for (int j = 0; j < 3; j++) {
                                 int k = (3 * i + j) * plane + src;
-                                FloatVector.fromArray(S, dw, k, mask).add(FloatVector.fromArray(S, row, j * L))
-                                        .intoArray(dw, k, mask);
+                                if (accumulate) {
+                                    FloatVector.fromArray(S, dw, k, mask).add(FloatVector.fromArray(S, row, j * L))
+                                            .intoArray(dw, k, mask);
+                                } else {
+                                    FloatVector.fromArray(S, row, j * L).intoArray(dw, k, mask);
+                                }
                             }
                         }
                     }

@@ -81,6 +81,27 @@ public final class Parameter {
         return grad;
     }
 
+    /**
+     * True when backward must add into {@link #accumulator()}: a gradient has been added since
+     * the last step, or the accumulator is kept between steps (outside a model's runs). False
+     * when backward may write it whole through {@link #accumulatorToOverwrite()} instead.
+     */
+    boolean accumulates() {
+        return grad != null;
+    }
+
+    /**
+     * The accumulator for a backward that writes every value of it, while {@link #accumulates()}
+     * is false: a fresh array of unspecified contents (inside a model's run, a recycled array
+     * that is not zeroed first). The caller must overwrite it whole.
+     */
+    Tensor accumulatorToOverwrite() {
+        if (grad == null && learnable) {
+            grad = Tensor.uninitialized(value.shape());
+        }
+        return grad;
+    }
+
     /** True when the weight was created trainable and its layer is not frozen. */
     public boolean isTrainable() {
         return learnable && owner.isTrainable();

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.resnet4j.layers.Activation;
 import org.resnet4j.layers.ActivationFunction;
 import org.resnet4j.layers.Add;
+import org.resnet4j.layers.Conv2D;
 import org.resnet4j.layers.Dense;
 import org.resnet4j.layers.InputLayer;
 import org.resnet4j.layers.Layer;
@@ -33,6 +34,24 @@ class ModelTest {
         assertArrayEquals(new float[] {3f, 2f}, dx.data());
         // The shortcut weight's gradient: sum of x * dy.
         assertArrayEquals(new float[] {1f}, m.trainableWeights().get(0).grad().data());
+    }
+
+    @Test
+    void aLayerAppliedTwiceGetsTheSumOfItsKernelGradients() {
+        // y = c * (c * x) through one 1x1 convolution applied twice: dL/dc = 2 c * sum(x * dy). The
+        // first backward writes the kernel's fresh gradient, the second must add to it.
+        SymbolicTensor x = InputLayer.input(1, 2, 1);
+        Conv2D twice = Conv2D.builder(1, 1).useBias(false).kernelInitializer(new Constant(3)).name("twice").build();
+        Model m = new Model(x, twice.apply(twice.apply(x)), "applied twice");
+        Tensor in = Tensor.of(Shape.of(1, 1, 2, 1), 1f, 2f);
+        Tensor dy = Tensor.of(Shape.of(1, 1, 2, 1), 0.5f, 0.25f);
+        ForwardPass pass = m.forward(in, true);
+        assertArrayEquals(new float[] {9f, 18f}, pass.output().data());
+        pass.backward(dy);
+        assertArrayEquals(new float[] {2 * 3 * (0.5f + 0.5f)}, twice.kernel().grad().data());
+        // Without a step in between, a second backward adds to the gradient.
+        m.forward(in, true).backward(dy);
+        assertArrayEquals(new float[] {2 * 6f}, twice.kernel().grad().data());
     }
 
     @Test

@@ -388,6 +388,11 @@ abstract class KernelParityTest {
         scalar.conv2dBackwardKernel(g, x, dy, dwScalar);
         blocked.conv2dBackwardKernel(g, x, dy, dwBlocked);
         assertConvClose(winograd, what + " backward kernel", dwScalar, dwBlocked, dwScale);
+        float[] dwScalarZeros = new float[g.kernelSize()];
+        scalar.conv2dBackwardKernel(g, x, dy, dwScalarZeros, true);
+        float[] dwScalarOver = random(rnd, g.kernelSize());
+        scalar.conv2dBackwardKernel(g, x, dy, dwScalarOver, false);
+        assertBitIdentical(what + " scalar backward kernel overwriting", dwScalarZeros, dwScalarOver);
 
         // Every thread count gives the same bits.
         for (int t : new int[] {1, 2}) {
@@ -401,6 +406,12 @@ abstract class KernelParityTest {
             float[] dw2 = dwStart.clone();
             blocked.conv2dBackwardKernel(g, x, dy, dw2);
             assertBitIdentical(what + " backward kernel, " + t + " threads", dwBlocked, dw2);
+            // Overwriting garbage gives the bits that accumulating onto zeros gives.
+            float[] dwZeros = new float[g.kernelSize()];
+            blocked.conv2dBackwardKernel(g, x, dy, dwZeros, true);
+            float[] dwOver = random(rnd, g.kernelSize());
+            blocked.conv2dBackwardKernel(g, x, dy, dwOver, false);
+            assertBitIdentical(what + " backward kernel overwriting, " + t + " threads", dwZeros, dwOver);
         }
     }
 
@@ -434,6 +445,12 @@ abstract class KernelParityTest {
             float[] dw2 = dwStart.clone();
             chunked.conv2dBackwardKernel(g, x, dy, dw2);
             assertClose(what + " backward kernel", dw, dw2);
+            // Overwriting: the first run of images writes, the others add.
+            float[] dwZeros = new float[g.kernelSize()];
+            chunked.conv2dBackwardKernel(g, x, dy, dwZeros, true);
+            float[] dwOver = random(rnd, g.kernelSize());
+            chunked.conv2dBackwardKernel(g, x, dy, dwOver, false);
+            assertBitIdentical(what + " backward kernel overwriting", dwZeros, dwOver);
         }
     }
 

@@ -117,8 +117,14 @@ class WinogradTest {
                     Winograd.backwardInput(vector, g, dy, w, dx2);
                     assertWithinScale(what + " backward input", dx, dx2, dxScale);
                     float[] dw2 = dwStart.clone();
-                    Winograd.backwardKernel(vector, g, x, dy, dw2);
+                    Winograd.backwardKernel(vector, g, x, dy, dw2, true);
                     assertWithinScale(what + " backward kernel", dw, dw2, dwScale);
+                    // Overwriting garbage gives the bits that accumulating onto zeros gives.
+                    float[] dwZeros = new float[g.kernelSize()];
+                    Winograd.backwardKernel(vector, g, x, dy, dwZeros, true);
+                    float[] dwOver = random(rnd, g.kernelSize());
+                    Winograd.backwardKernel(vector, g, x, dy, dwOver, false);
+                    assertBitIdentical(what + " backward kernel overwriting", dwZeros, dwOver);
                     // The path and the thread count change nothing: the same operations for every element.
                     if (first == null) {
                         first = new float[][] {y2, dx2, dw2};
@@ -193,7 +199,10 @@ class WinogradTest {
         float[] dw = new float[g.kernelSize()];
         float[] dw2 = new float[g.kernelSize()];
         vector.conv2dBackwardKernel(g, x, dy, dw);
-        Winograd.backwardKernel(vector, g, x, dy, dw2);
+        Winograd.backwardKernel(vector, g, x, dy, dw2, true);
         assertBitIdentical("backward kernel", dw2, dw);
+        float[] dw3 = random(rnd, g.kernelSize());
+        vector.conv2dBackwardKernel(g, x, dy, dw3, false);
+        assertBitIdentical("backward kernel overwriting", dw2, dw3);
     }
 }

@@ -90,8 +90,9 @@ class LayerwiseUpdateTest {
 
     /**
      * Convolutions with penalties, BatchNormalization, a residual join, a layer applied twice
-     * (its update must wait for both of its nodes) and a frozen layer; values and one kernel
-     * (c2's, 9216 floats) large enough for the array pool.
+     * (its update must wait for both of its nodes, and its kernel gradient, written by the first
+     * and added to by the second, must be their sum) and a frozen layer; values and kernels
+     * (c2's and the shared layer's, 9216 floats) large enough for the array pool.
      */
     private static Model model() {
         RandomSeeds.setSeed(9);
@@ -100,7 +101,8 @@ class LayerwiseUpdateTest {
                 .name("c1").build().apply(in);
         a = new ReLU("r1").apply(new BatchNormalization("bn1").apply(a));
         a = Conv2D.builder(32, 3).padding(Padding.SAME).name("c2").build().apply(a);
-        Conv2D shared = Conv2D.builder(32, 1).name("shared").biasRegularizer(Regularizer.l2(1e-2)).build();
+        Conv2D shared = Conv2D.builder(32, 3).padding(Padding.SAME).name("shared").biasRegularizer(Regularizer.l2(1e-2))
+                .build();
         SymbolicTensor b = shared.apply(shared.apply(a));
         b = new BatchNormalization("bn2").apply(b);
         Conv2D frozen = Conv2D.builder(32, 1).name("frozen").build();
