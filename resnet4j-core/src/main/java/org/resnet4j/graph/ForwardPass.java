@@ -24,6 +24,8 @@ public final class ForwardPass {
     private final Model model;
     private final Map<SymbolicTensor, Tensor> values;
     private final Map<Node, Context> contexts;
+    /** During backward: the contexts of the node running and of those still to run (see {@link #backward}). */
+    private List<Context> liveContexts = List.of();
     private final List<Tensor> outputs;
     /**
      * The recycled arrays of values handed out, which {@link #values} holds as exact copies
@@ -182,6 +184,20 @@ public final class ForwardPass {
         List<Tensor> foreign = new ArrayList<>(outputGrads);
         foreign.addAll(values.values());
         foreign.addAll(longer);
+        // The contexts that may still refer to arrays: those of the nodes not yet run backward and
+        // of the node running (each is cleared once its node has run), in model order; all of
+        // them before the first.
+        List<Node> order = model.nodes();
+        List<Context> byOrder = new ArrayList<>();
+        int[] contextsUpTo = new int[order.size()];
+        for (int i = 0; i < order.size(); i++) {
+            Context c = contexts.get(order.get(i));
+            if (c != null) {
+                byOrder.add(c);
+            }
+            contextsUpTo[i] = byOrder.size();
+        }
+        liveContexts = byOrder;
         Map<SymbolicTensor, Tensor> grads = new IdentityHashMap<>();
         for (int i = 0; i < outs.size(); i++) {
             Tensor g = outputGrads.get(i);
@@ -192,7 +208,6 @@ public final class ForwardPass {
             accumulate(grads, outs.get(i), outputGrads, i, foreign, new ArrayList<>());
         }
         Set<SymbolicTensor> need = needingGradients(inputGradients);
-        List<Node> order = model.nodes();
         pool = model.pool();
         // Nodes left to run backward, per layer (a shared layer has several).
         Map<Layer, Integer> nodesLeft = new IdentityHashMap<>();
@@ -204,6 +219,7 @@ public final class ForwardPass {
         try (ArrayPool.Scope scope = pool.activate()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Node node = order.get(i);
+                liveContexts = byOrder.subList(0, contextsUpTo[i]);
                 backwardNode(node, grads, need, preActivation, foreign);
                 if (layerDone != null && nodesLeft.merge(node.layer(), -1, Integer::sum) == 0) {
                     layerDone.accept(node.layer());
@@ -265,7 +281,7 @@ public final class ForwardPass {
         }
         ctx.clear();
         for (float[] a : candidates) {
-            if (!Model.referenced(a, contexts.values(), grads.values()) && !Model.referenced(a, List.of(), foreign)) {
+            if (!Model.referenced(a, liveContexts, grads.values()) && !Model.referenced(a, List.of(), foreign)) {
                 pool.give(a);
                 if (recomputation != null) {
                     recomputation.recycled(a);
@@ -317,6 +333,6 @@ public final class ForwardPass {
                 return true;
             }
         }
-        return Model.referenced(array, contexts.values(), foreign);
+        return Model.referenced(array, liveContexts, foreign);
     }
 }
