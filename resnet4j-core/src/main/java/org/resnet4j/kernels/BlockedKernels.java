@@ -503,12 +503,32 @@ public class BlockedKernels extends ScalarKernels {
     // Per-channel sums: the reference's chunks of rows, shared among the threads; the chunks'
     // sums are added in the reference's order, so the results are its own bit for bit.
 
-    /** Runs the chunks of a per-channel sum over the threads. */
-    static final ScalarKernels.Chunks PARALLEL = (n, cost, chunk) -> Parallel.forRange(n, cost, (from, to) -> {
-        for (int c = from; c < to; c++) {
-            chunk.accept(c);
+    /** Where channel ranges of a per-channel sum may start: a multiple of any vector length. */
+    static final int CHANNEL_ALIGN = 64;
+
+    /**
+     * Runs the chunks of a per-channel sum over the threads; when there are fewer chunks than
+     * threads (few rows: the last stage's 128 at batch 32 make one), each chunk's channels are
+     * cut into as many ranges, at multiples of {@link #CHANNEL_ALIGN}.
+     */
+    static final ScalarKernels.Chunks PARALLEL = (n, channels, cost, part) -> {
+        int threads = KernelRegistry.threads();
+        int ranges = Math.max(1, Math.min((threads + n - 1) / n, channels / CHANNEL_ALIGN));
+        Parallel.forRange(n * ranges, cost / ranges, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int r = t % ranges;
+                part.run(t / ranges, channelBound(channels, r, ranges), channelBound(channels, r + 1, ranges));
+            }
+        });
+    };
+
+    /** The first channel of range {@code r} of {@code ranges} ({@code channels} for {@code r == ranges}). */
+    static int channelBound(int channels, int r, int ranges) {
+        if (r == ranges) {
+            return channels;
         }
-    });
+        return (int) ((long) channels * r / ranges / CHANNEL_ALIGN * CHANNEL_ALIGN);
+    }
 
     @Override
     public void channelMoments(float[] x, int rows, int channels, float[] mean, float[] variance) {

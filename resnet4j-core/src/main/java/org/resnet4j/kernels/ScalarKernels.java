@@ -248,15 +248,25 @@ public class ScalarKernels implements Kernels {
      */
     static final int SUM_ROWS = 256;
 
-    /** Runs chunks {@code 0 .. n - 1} of a per-channel sum: in order here, over the threads in {@link BlockedKernels}. */
+    /**
+     * Runs chunks {@code 0 .. n - 1} of a per-channel sum over {@code channels} channels: in
+     * order here, over the threads in {@link BlockedKernels}, which may also cut the channels
+     * into ranges (each channel's sums do not depend on the others').
+     */
     @FunctionalInterface
     interface Chunks {
-        void each(int n, long costPerChunk, java.util.function.IntConsumer chunk);
+        void each(int n, int channels, long costPerChunk, ChunkPart part);
     }
 
-    static final Chunks IN_ORDER = (n, cost, chunk) -> {
+    /** Sums chunk {@code c}'s rows of channels {@code [from, to)}. */
+    @FunctionalInterface
+    interface ChunkPart {
+        void run(int c, int from, int to);
+    }
+
+    static final Chunks IN_ORDER = (n, channels, cost, part) -> {
         for (int c = 0; c < n; c++) {
-            chunk.accept(c);
+            part.run(c, 0, channels);
         }
     };
 
@@ -283,11 +293,11 @@ public class ScalarKernels implements Kernels {
     private static double[] columnSums(float[] x, int rows, int cols, Chunks chunks) {
         int n = sumChunks(rows);
         double[][] part = new double[n][cols];
-        chunks.each(n, (long) SUM_ROWS * cols, c -> {
+        chunks.each(n, cols, (long) SUM_ROWS * cols, (c, from, to) -> {
             double[] sum = part[c];
             for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
                 int base = r * cols;
-                for (int j = 0; j < cols; j++) {
+                for (int j = from; j < to; j++) {
                     sum[j] += x[base + j];
                 }
             }
@@ -305,11 +315,11 @@ public class ScalarKernels implements Kernels {
         // Two passes: the one-pass E[x^2] - E[x]^2 loses all precision when |mean| >> std.
         int n = sumChunks(rows);
         double[][] part = new double[n][channels];
-        chunks.each(n, 3L * SUM_ROWS * channels, c -> {
+        chunks.each(n, channels, 3L * SUM_ROWS * channels, (c, from, to) -> {
             double[] sq = part[c];
             for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
                 int base = r * channels;
-                for (int ch = 0; ch < channels; ch++) {
+                for (int ch = from; ch < to; ch++) {
                     double d = x[base + ch] - mu[ch];
                     sq[ch] += d * d;
                 }
@@ -346,10 +356,10 @@ public class ScalarKernels implements Kernels {
 
     /** The reference loop of a chunk of {@link #batchNormGradSums}. */
     static GradSumsChunk gradSumsChunk(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd) {
-        return (c, s1, s2) -> {
+        return (c, from, to, s1, s2) -> {
             for (int r = c * SUM_ROWS, end = Math.min(rows, r + SUM_ROWS); r < end; r++) {
                 int base = r * channels;
-                for (int ch = 0; ch < channels; ch++) {
+                for (int ch = from; ch < to; ch++) {
                     double g = dy[base + ch];
                     s1[ch] += g;
                     s2[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);
@@ -358,10 +368,13 @@ public class ScalarKernels implements Kernels {
         };
     }
 
-    /** Adds chunk {@code c}'s rows of the two sums of {@link #batchNormGradSums} into {@code s1, s2} (zeros). */
+    /**
+     * Adds chunk {@code c}'s rows of channels {@code [from, to)} of the two sums of
+     * {@link #batchNormGradSums} into {@code s1, s2} (zeros).
+     */
     @FunctionalInterface
     interface GradSumsChunk {
-        void add(int c, double[] s1, double[] s2);
+        void add(int c, int from, int to, double[] s1, double[] s2);
     }
 
     /** {@link #batchNormGradSums} in {@link #SUM_ROWS} chunks, each summed by {@code chunk}. */
@@ -370,7 +383,7 @@ public class ScalarKernels implements Kernels {
         int n = sumChunks(rows);
         double[][] p1 = new double[n][channels];
         double[][] p2 = new double[n][channels];
-        chunks.each(n, 4L * SUM_ROWS * channels, c -> chunk.add(c, p1[c], p2[c]));
+        chunks.each(n, channels, 4L * SUM_ROWS * channels, (c, from, to) -> chunk.add(c, from, to, p1[c], p2[c]));
         addChunks(p1, channels, sumDy);
         addChunks(p2, channels, sumDyXhat);
     }

@@ -473,11 +473,11 @@ public final class VectorKernels extends BlockedKernels {
     @Override
     public void batchNormGradSums(float[] x, float[] dy, int rows, int channels, float[] mean, float[] invStd,
                                   double[] sumDy, double[] sumDyXhat) {
-        int vc = S.loopBound(channels);
-        ScalarKernels.batchNormGradSums(rows, channels, sumDy, sumDyXhat, PARALLEL, (c, s1, s2) -> {
+        ScalarKernels.batchNormGradSums(rows, channels, sumDy, sumDyXhat, PARALLEL, (c, from, to, s1, s2) -> {
+            int vc = from + S.loopBound(to - from);
             for (int r = c * ScalarKernels.SUM_ROWS, end = Math.min(rows, r + ScalarKernels.SUM_ROWS); r < end; r++) {
                 int base = r * channels;
-                int ch = 0;
+                int ch = from;
                 for (; ch < vc; ch += L) {
                     FloatVector g = FloatVector.fromArray(S, dy, base + ch);
                     FloatVector xhat = FloatVector.fromArray(S, x, base + ch).sub(FloatVector.fromArray(S, mean, ch))
@@ -490,7 +490,7 @@ public final class VectorKernels extends BlockedKernels {
                                 .add(gd.mul(xhat.convertShape(VectorOperators.F2D, D, part))).intoArray(s2, at);
                     }
                 }
-                for (; ch < channels; ch++) {
+                for (; ch < to; ch++) {
                     double g = dy[base + ch];
                     s1[ch] += g;
                     s2[ch] += g * ((x[base + ch] - mean[ch]) * invStd[ch]);

@@ -578,12 +578,14 @@ abstract class KernelParityTest {
      * Per-channel sums (batch statistics, BatchNormalization's gradient sums, bias gradients)
      * over channel counts with and without a ragged last vector: equal to the oracle's bit for
      * bit, with every thread count. The rows are summed in chunks of {@code SUM_ROWS}: one, two
-     * and seventeen chunks, the last one short.
+     * and seventeen chunks, the last one short; with fewer chunks than threads the channels are
+     * shared too (130 channels in ranges at 0 and 64, 1000 at 0, 320 and 640 on three threads).
      */
     @Test
     void perChannelSumsEqualTheOracleExactly() {
         SplittableRandom rnd = new SplittableRandom(5);
-        for (int[] shape : new int[][] {{37, 301}, {64, 4099}, {128, 200}, {213, 301}, {213, 4099}}) {
+        for (int[] shape : new int[][] {{37, 301}, {64, 4099}, {128, 200}, {213, 301}, {213, 4099}, {130, 70},
+            {1000, 130}}) {
             int channels = shape[0];
             int rows = shape[1];
             float[] x = random(rnd, rows * channels);
