@@ -915,7 +915,7 @@ public final class VectorKernels extends BlockedKernels {
             done = kc / 16 * 16;
             for (int jb = 0; jb < NR; jb += 16) {
                 for (int pb = 0; pb < done; pb += 16) {
-                    transpose16(b, src + jb * ldb + pb, ldb, bp, base + pb * NR + jb);
+                    transpose16(b, src + jb * ldb + pb, ldb, bp, base + pb * NR + jb, NR);
                 }
             }
         }
@@ -934,6 +934,36 @@ public final class VectorKernels extends BlockedKernels {
                 }
             }
         }
+    }
+
+    /**
+     * The kernel of a stride-1 convolution's input gradient: {@code w} (3 x 3 taps of inC x outC)
+     * turned by 180 degrees with its channels swapped, into {@code wt} (3 x 3 taps of
+     * outC x inC): tap {@code t} of {@code wt} is tap {@code 8 - t} of {@code w}, transposed. On
+     * 16-lane vectors whole 16 x 16 blocks are transposed in registers; the rest is copied.
+     */
+    static void turnKernel3x3(float[] w, int inC, int outC, float[] wt) {
+        int plane = inC * outC;
+        int rowBlocks = (inC + 15) / 16;
+        Parallel.forRange(9 * rowBlocks, 16L * outC, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int src = (8 - t / rowBlocks) * plane;
+                int dst = t / rowBlocks * plane;
+                int i0 = t % rowBlocks * 16;
+                int i1 = Math.min(inC, i0 + 16);
+                int o = 0;
+                if (L == 16 && i1 - i0 == 16) {
+                    for (; o + 16 <= outC; o += 16) {
+                        transpose16(w, src + i0 * outC + o, outC, wt, dst + o * inC + i0, inC);
+                    }
+                }
+                for (int i = i0; i < i1; i++) {
+                    for (int oc = o; oc < outC; oc++) {
+                        wt[dst + oc * inC + i] = w[src + i * outC + oc];
+                    }
+                }
+            }
+        });
     }
 
     /**
@@ -956,11 +986,11 @@ public final class VectorKernels extends BlockedKernels {
     }
 
     /**
-     * {@code bp[dst + p * NR + j] = b[src + j * ldb + p]} for a 16 x 16 block, on 16-lane vectors:
-     * 16 rows loaded, four stages of two-vector lane selections, 16 rows stored. (About four
-     * times faster than the scalar copy; every transposed B is packed this way.)
+     * {@code bp[dst + p * ldo + j] = b[src + j * ldb + p]} for a 16 x 16 block, on 16-lane
+     * vectors: 16 rows loaded, four stages of two-vector lane selections, 16 rows stored. (About
+     * four times faster than the scalar copy; every transposed B is packed this way.)
      */
-    private static void transpose16(float[] b, int src, int ldb, float[] bp, int dst) {
+    private static void transpose16(float[] b, int src, int ldb, float[] bp, int dst, int ldo) {
         FloatVector r0 = FloatVector.fromArray(S, b, src);
         FloatVector r1 = FloatVector.fromArray(S, b, src + ldb);
         FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * ldb);
@@ -1038,20 +1068,20 @@ public final class VectorKernels extends BlockedKernels {
         lo = FloatVector.fromArray(S, TRANSPOSE_LOW[3], 0);
         hi = FloatVector.fromArray(S, TRANSPOSE_HIGH[3], 0);
         lo.selectFrom(t0, t1).intoArray(bp, dst);
-        hi.selectFrom(t0, t1).intoArray(bp, dst + NR);
-        lo.selectFrom(t2, t3).intoArray(bp, dst + 2 * NR);
-        hi.selectFrom(t2, t3).intoArray(bp, dst + 3 * NR);
-        lo.selectFrom(t4, t5).intoArray(bp, dst + 4 * NR);
-        hi.selectFrom(t4, t5).intoArray(bp, dst + 5 * NR);
-        lo.selectFrom(t6, t7).intoArray(bp, dst + 6 * NR);
-        hi.selectFrom(t6, t7).intoArray(bp, dst + 7 * NR);
-        lo.selectFrom(t8, t9).intoArray(bp, dst + 8 * NR);
-        hi.selectFrom(t8, t9).intoArray(bp, dst + 9 * NR);
-        lo.selectFrom(t10, t11).intoArray(bp, dst + 10 * NR);
-        hi.selectFrom(t10, t11).intoArray(bp, dst + 11 * NR);
-        lo.selectFrom(t12, t13).intoArray(bp, dst + 12 * NR);
-        hi.selectFrom(t12, t13).intoArray(bp, dst + 13 * NR);
-        lo.selectFrom(t14, t15).intoArray(bp, dst + 14 * NR);
-        hi.selectFrom(t14, t15).intoArray(bp, dst + 15 * NR);
+        hi.selectFrom(t0, t1).intoArray(bp, dst + ldo);
+        lo.selectFrom(t2, t3).intoArray(bp, dst + 2 * ldo);
+        hi.selectFrom(t2, t3).intoArray(bp, dst + 3 * ldo);
+        lo.selectFrom(t4, t5).intoArray(bp, dst + 4 * ldo);
+        hi.selectFrom(t4, t5).intoArray(bp, dst + 5 * ldo);
+        lo.selectFrom(t6, t7).intoArray(bp, dst + 6 * ldo);
+        hi.selectFrom(t6, t7).intoArray(bp, dst + 7 * ldo);
+        lo.selectFrom(t8, t9).intoArray(bp, dst + 8 * ldo);
+        hi.selectFrom(t8, t9).intoArray(bp, dst + 9 * ldo);
+        lo.selectFrom(t10, t11).intoArray(bp, dst + 10 * ldo);
+        hi.selectFrom(t10, t11).intoArray(bp, dst + 11 * ldo);
+        lo.selectFrom(t12, t13).intoArray(bp, dst + 12 * ldo);
+        hi.selectFrom(t12, t13).intoArray(bp, dst + 13 * ldo);
+        lo.selectFrom(t14, t15).intoArray(bp, dst + 14 * ldo);
+        hi.selectFrom(t14, t15).intoArray(bp, dst + 15 * ldo);
     }
 }

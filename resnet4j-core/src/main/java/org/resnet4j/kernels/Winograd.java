@@ -23,8 +23,9 @@ import org.resnet4j.tensor.ArrayPool;
  *
  * <p>The two backward passes are Winograd too. The input gradient of a stride-1 convolution is
  * the convolution of the output gradient with the kernel turned by 180 degrees and its channels
- * swapped, padded by {@code 2 - pad}: the turned kernel is transformed (its taps read in reverse)
- * and used transposed. The kernel gradient is the adjoint of the forward:
+ * swapped, padded by {@code 2 - pad}: the kernel is turned first
+ * ({@link VectorKernels#turnKernel3x3}, a quarter of the floats of its transform), so that its
+ * transform is the products' B as it lies. The kernel gradient is the adjoint of the forward:
  * {@code dU[e] = V[e]^T (A dY A^T)[e]} summed over tiles, then {@code dg = G^T dU G}.
  *
  * <p>Tiles come in runs of whole images. Where the kernels are small (at most
@@ -113,9 +114,9 @@ final class Winograd {
         Tiling f = tiling(g.outH(), g.outW());
         float[] u = ArrayPool.scratch(f.e * g.inC() * g.outC());
         try {
-            transformKernel(f, w, g.inC(), g.outC(), false, u);
+            transformKernel(f, w, g.inC(), g.outC(), u);
             convolve(k, f, x, g.batch(), g.inH(), g.inW(), g.inC(), g.padTop(), g.padLeft(),
-                    y, g.outH(), g.outW(), g.outC(), u, false);
+                    y, g.outH(), g.outW(), g.outC(), u);
         } finally {
             ArrayPool.recycle(u);
         }
@@ -124,13 +125,16 @@ final class Winograd {
     /** {@code dx = dL/dx}: the output gradient convolved with the turned kernel. */
     static void backwardInput(VectorKernels k, Conv2dGeometry g, float[] dy, float[] w, float[] dx) {
         Tiling f = tiling(g.inH(), g.inW());
+        float[] wt = ArrayPool.scratch(g.kernelSize());
         float[] u = ArrayPool.scratch(f.e * g.inC() * g.outC());
         try {
-            transformKernel(f, w, g.inC(), g.outC(), true, u);
+            VectorKernels.turnKernel3x3(w, g.inC(), g.outC(), wt);
+            transformKernel(f, wt, g.outC(), g.inC(), u);
             convolve(k, f, dy, g.batch(), g.outH(), g.outW(), g.outC(), 2 - g.padTop(), 2 - g.padLeft(),
-                    dx, g.inH(), g.inW(), g.inC(), u, true);
+                    dx, g.inH(), g.inW(), g.inC(), u);
         } finally {
             ArrayPool.recycle(u);
+            ArrayPool.recycle(wt);
         }
     }
 
@@ -165,14 +169,12 @@ final class Winograd {
     /**
      * The convolution of {@code in} (batch x inH x inW x inC) with the transformed kernel
      * {@code u}, padded by {@code padT, padL}, into {@code out} (batch x outH x outW x outC,
-     * overwritten). With {@code turned}, {@code u} is the transform of the turned kernel of a
-     * convolution of outC inputs and inC outputs, laid out as that convolution's own
-     * ({@link #transformKernel}), and is used transposed.
+     * overwritten).
      */
     private static void convolve(VectorKernels k, Tiling f, float[] in, int batch, int inH, int inW, int inC, int padT,
-                                 int padL, float[] out, int outH, int outW, int outC, float[] u, boolean turned) {
+                                 int padL, float[] out, int outH, int outW, int outC, float[] u) {
         if ((long) inC * outC <= fusedMaxPlane) {
-            convolveFused(k, f, in, batch, inH, inW, inC, padT, padL, out, outH, outW, outC, u, turned);
+            convolveFused(k, f, in, batch, inH, inW, inC, padT, padL, out, outH, outW, outC, u);
             return;
         }
         int tpi = f.tilesPerImage(outH, outW);
@@ -184,8 +186,8 @@ final class Winograd {
                 int to = Math.min(batch, from + images);
                 int t = (to - from) * tpi;
                 transformInput(f, in, from, to, inH, inW, inC, padT, padL, outH, outW, v);
-                k.gemmBatch(f.e, false, turned, t, outC, inC, v, 0, t * inC, inC, u, 0, inC * outC,
-                        turned ? inC : outC, m, 0, t * outC, outC, false);
+                k.gemmBatch(f.e, false, false, t, outC, inC, v, 0, t * inC, inC, u, 0, inC * outC, outC,
+                        m, 0, t * outC, outC, false);
                 transformOutput(f, m, from, to, outH, outW, outC, out);
             }
         } finally {
@@ -201,8 +203,7 @@ final class Winograd {
      * those of the unfused path.
      */
     private static void convolveFused(VectorKernels k, Tiling f, float[] in, int batch, int inH, int inW, int inC,
-                                      int padT, int padL, float[] out, int outH, int outW, int outC, float[] u,
-                                      boolean turned) {
+                                      int padT, int padL, float[] out, int outH, int outW, int outC, float[] u) {
         int tpi = f.tilesPerImage(outH, outW);
         long perImage = (long) f.e * tpi * Math.max(inC, outC);
         int images = (int) Math.max(1, Math.min(batch, fusedRunFloats / perImage));
@@ -210,7 +211,7 @@ final class Winograd {
         int each = VectorKernels.packedBSize(inC, outC);
         float[] bp = ArrayPool.scratch(f.e * each);
         try {
-            k.packBatch(f.e, turned, u, 0, inC * outC, turned ? inC : outC, inC, outC, bp);
+            k.packBatch(f.e, false, u, 0, inC * outC, outC, inC, outC, bp);
             Parallel.forRange(runs, 2L * f.e * images * tpi * inC * outC, (r0, r1) -> {
                 float[][] scratch = RUN.get();
                 int vSize = f.e * images * tpi * inC;
@@ -263,10 +264,9 @@ final class Winograd {
     /**
      * {@code U[e] = (G g G^T)[e]} for every input and output channel pair, one vector of the
      * flattened (inC, outC) plane at a time: {@code u} holds {@code f.e} matrices of inC x outC,
-     * kernel {@code w} is (3, 3, inC, outC). With {@code turned}, the kernel turned by 180
-     * degrees is transformed.
+     * kernel {@code w} is (3, 3, inC, outC).
      */
-    private static void transformKernel(Tiling f, float[] w, int inC, int outC, boolean turned, float[] u) {
+    private static void transformKernel(Tiling f, float[] w, int inC, int outC, float[] u) {
         int plane = inC * outC;
         int n = f.n;
         boolean four = f == Tiling.F4;
@@ -274,13 +274,13 @@ final class Winograd {
             float[] tmp = new float[3 * n * L];
             for (int src = v0 * L, end = Math.min(plane, v1 * L); src < end; src += L) {
                 VectorMask<Float> mask = S.indexInRange(src, plane);
-                // Pass 0: G g down each of the kernel's 3 columns (turned: from the last row of the
-                // last column back) into tmp (n x 3); pass 1: (G g) G^T along each row of tmp.
+                // Pass 0: G g down each of the kernel's 3 columns into tmp (n x 3); pass 1:
+                // (G g) G^T along each row of tmp.
                 for (int pass = 0; pass < 2; pass++) {
                     for (int i = 0, count = pass == 0 ? 3 : n; i < count; i++) {
                         float[] a = pass == 0 ? w : tmp;
-                        int at = pass == 0 ? (turned ? (8 - i) * plane : i * plane) + src : 3 * i * L;
-                        int step = pass == 0 ? (turned ? -3 : 3) * plane : L;
+                        int at = pass == 0 ? i * plane + src : 3 * i * L;
+                        int step = pass == 0 ? 3 * plane : L;
                         float[] d = pass == 0 ? tmp : u;
                         int to = pass == 0 ? i * L : n * i * plane + src;
                         int dStep = pass == 0 ? 3 * L : plane;

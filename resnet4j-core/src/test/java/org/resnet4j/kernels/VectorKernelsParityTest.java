@@ -14,6 +14,27 @@ class VectorKernelsParityTest extends KernelParityTest {
         return new VectorKernels();
     }
 
+    /** The turned 3x3 kernel of an input gradient: taps reversed, channels transposed, in blocks and at ragged edges. */
+    @Test
+    void turnedKernelsAreTransposedTapsInReverse() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        for (int[] c : new int[][] {{16, 16}, {19, 21}, {64, 48}, {130, 129}, {1, 5}}) {
+            int inC = c[0];
+            int outC = c[1];
+            float[] w = random(rnd, 9 * inC * outC);
+            float[] wt = random(rnd, 9 * inC * outC);
+            VectorKernels.turnKernel3x3(w, inC, outC, wt);
+            for (int t = 0; t < 9; t++) {
+                for (int i = 0; i < inC; i++) {
+                    for (int o = 0; o < outC; o++) {
+                        assertEquals(w[((8 - t) * inC + i) * outC + o], wt[(t * outC + o) * inC + i],
+                                inC + " x " + outC + ", tap " + t + ", " + i + " -> " + o);
+                    }
+                }
+            }
+        }
+    }
+
     /** The parity cases above with a small C over a long depth do take the depth-split path. */
     @Test
     void smallOutputsOverLongDepthsAreSplit() {
