@@ -33,7 +33,9 @@ import org.resnet4j.tensor.ArrayPool;
  * gradient are fused: the transformed kernels are packed once, and each run of about
  * {@link #FUSED_RUN_FLOATS} transformed floats is transformed, multiplied and transformed back
  * by one thread while it is in that thread's cache (at batch 32, stage 2's forward pass took
- * 2.1 to 2.5 ms fused against 3.6 unfused, stage 3's 1.8 against 3.4, both in F(2x2, 3x3)).
+ * 2.1 to 2.5 ms fused against 3.6 unfused, stage 3's 1.8 against 3.4, both in F(2x2, 3x3); in
+ * F(4x4, 3x3), whose transformed tiles are 44% smaller, fusing or not made no difference to
+ * a whole prediction or training step, and fusing stage 4 too made predictions 5% slower).
  * Larger kernels are worth more reuse of each packed kernel than a small run gives: their runs
  * of up to {@link #MAX_RUN_FLOATS} are transformed by all threads, then multiplied as one batch
  * of products ({@link VectorKernels#gemmBatch}); so is every kernel gradient, whose sums over
