@@ -96,6 +96,23 @@ abstract class KernelParityTest {
         }
     }
 
+    /**
+     * The scale of each result of a convolution's three passes (forward, input gradient, kernel
+     * gradient added to {@code dwStart}): its sum of absolute terms, from the scalar oracle on
+     * absolute values. It bounds the rounding of any order of summation, and of Winograd's
+     * transforms.
+     */
+    static float[][] convScales(Conv2dGeometry g, float[] x, float[] w, float[] dy, float[] dwStart) {
+        ScalarKernels oracle = new ScalarKernels();
+        float[] y = new float[g.outputSize()];
+        float[] dx = new float[g.inputSize()];
+        float[] dw = abs(dwStart);
+        oracle.conv2dForward(g, abs(x), abs(w), y);
+        oracle.conv2dBackwardInput(g, abs(dy), abs(w), dx);
+        oracle.conv2dBackwardKernel(g, abs(x), abs(dy), dw);
+        return new float[][] {y, dx, dw};
+    }
+
     static float[] abs(float[] a) {
         float[] b = new float[a.length];
         for (int i = 0; i < a.length; i++) {
@@ -359,12 +376,10 @@ abstract class KernelParityTest {
         String what = "conv2d " + label + " " + g;
         // Winograd's convolutions are held to their scale instead (see assertWithinScale).
         boolean winograd = blocked instanceof VectorKernels && VectorKernels.winograd(g);
-        float[] yScale = new float[g.outputSize()];
-        float[] dxScale = new float[g.inputSize()];
-        float[] dwScale = abs(dwStart);
-        scalar.conv2dForward(g, abs(x), abs(w), yScale);
-        scalar.conv2dBackwardInput(g, abs(dy), abs(w), dxScale);
-        scalar.conv2dBackwardKernel(g, abs(x), abs(dy), dwScale);
+        float[][] scales = convScales(g, x, w, dy, dwStart);
+        float[] yScale = scales[0];
+        float[] dxScale = scales[1];
+        float[] dwScale = scales[2];
 
         // Forward: y is overwritten, so start both from garbage.
         float[] garbageY = random(rnd, g.outputSize());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.resnet4j.kernels.KernelParityTest.assertBitIdentical;
-import static org.resnet4j.kernels.KernelParityTest.abs;
+import static org.resnet4j.kernels.KernelParityTest.convScales;
 import static org.resnet4j.kernels.KernelParityTest.assertClose;
 import static org.resnet4j.kernels.KernelParityTest.geometry;
 import static org.resnet4j.kernels.KernelParityTest.random;
@@ -83,14 +83,11 @@ class WinogradTest {
         scalar.conv2dForward(g, x, w, y);
         scalar.conv2dBackwardInput(g, dy, w, dx);
         scalar.conv2dBackwardKernel(g, x, dy, dw);
-        // The scale of each result: its sum of absolute terms, which bounds the rounding of any
-        // order of summation (and of the transforms, which F(4x4, 3x3)'s larger coefficients show).
-        float[] yScale = new float[g.outputSize()];
-        float[] dxScale = new float[g.inputSize()];
-        float[] dwScale = abs(dwStart);
-        scalar.conv2dForward(g, abs(x), abs(w), yScale);
-        scalar.conv2dBackwardInput(g, abs(dy), abs(w), dxScale);
-        scalar.conv2dBackwardKernel(g, abs(x), abs(dy), dwScale);
+        // The scale of each result (F(4x4, 3x3)'s larger coefficients round more).
+        float[][] scales = convScales(g, x, w, dy, dwStart);
+        float[] yScale = scales[0];
+        float[] dxScale = scales[1];
+        float[] dwScale = scales[2];
 
         for (Winograd.Tiling f : new Winograd.Tiling[] {Winograd.Tiling.F2, Winograd.Tiling.F4}) {
             Winograd.forceTiling(f);
