@@ -168,8 +168,7 @@ public final class Conv2D extends SingleInputLayer implements ActivatedLayer {
             // The first gradient of a step is written, not added to a zeroed array (zeroing every
             // kernel's accumulator took about 4 ms of a training step at batch 32).
             boolean add = kernel.accumulates();
-            float[] dw = (add ? kernel.accumulator() : kernel.accumulatorToOverwrite()).data();
-            k.conv2dBackwardKernel(g, x.data(), grad, dw, add);
+            k.conv2dBackwardKernel(g, x.data(), grad, kernel.gradientTarget().data(), add);
         }
         if (!ctx.needsInputGradient(0)) {
             return null;

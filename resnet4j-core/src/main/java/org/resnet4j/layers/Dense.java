@@ -116,7 +116,10 @@ public final class Dense extends SingleInputLayer implements ActivatedLayer {
             k.addColumnSums(grad, n, units, bias.accumulator().data());
         }
         if (kernel.needsGrad()) {
-            k.gemm(true, false, in, units, n, x.data(), 0, in, grad, 0, units, kernel.accumulator().data(), 0, units, true);
+            // As Conv2D: the first gradient of a step is written, not added to zeros.
+            boolean add = kernel.accumulates();
+            k.gemm(true, false, in, units, n, x.data(), 0, in, grad, 0, units, kernel.gradientTarget().data(), 0,
+                    units, add);
         }
         if (!ctx.needsInputGradient(0)) {
             return null;

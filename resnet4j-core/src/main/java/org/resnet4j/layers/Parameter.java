@@ -82,20 +82,21 @@ public final class Parameter {
     }
 
     /**
-     * True when backward must add into {@link #accumulator()}: a gradient has been added since
+     * True when backward must add into {@link #gradientTarget()}: a gradient has been added since
      * the last step, or the accumulator is kept between steps (outside a model's runs). False
-     * when backward may write it whole through {@link #accumulatorToOverwrite()} instead.
+     * when backward writes it whole instead.
      */
     boolean accumulates() {
         return grad != null;
     }
 
     /**
-     * The accumulator for a backward that writes every value of it, while {@link #accumulates()}
-     * is false: a fresh array of unspecified contents (inside a model's run, a recycled array
-     * that is not zeroed first). The caller must overwrite it whole.
+     * What backward puts its gradient into: {@link #accumulator()} when {@link #accumulates()},
+     * else a fresh array of unspecified contents (inside a model's run, a recycled array that is
+     * not zeroed first), which the caller must then overwrite whole. Ask {@link #accumulates()}
+     * first.
      */
-    Tensor accumulatorToOverwrite() {
+    Tensor gradientTarget() {
         if (grad == null && learnable) {
             grad = Tensor.uninitialized(value.shape());
         }
