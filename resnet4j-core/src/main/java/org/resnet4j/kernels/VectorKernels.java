@@ -60,6 +60,8 @@ public final class VectorKernels extends BlockedKernels {
     private static final int SPLIT_MAX_CHUNKS = 8;
     /** Below this many multiply-adds a single task is cheaper than forking. */
     private static final long PARALLEL_THRESHOLD = 1L << 20;
+    /** The fewest depths a task of {@link #packAllB} packs when it cuts a strip's depth. */
+    private static final int PACK_MIN_DEPTH = 256;
 
     private static final ThreadLocal<float[][]> BUFFERS =
             ThreadLocal.withInitial(() -> new float[][] {new float[MR * KC], new float[MR * NR], new float[KC * NC]});
@@ -250,7 +252,9 @@ public final class VectorKernels extends BlockedKernels {
         if ((long) m * n > SPLIT_MAX_OUTPUT || k < SPLIT_MIN_DEPTH) {
             return k;
         }
-        int chunks = Math.min(SPLIT_MAX_CHUNKS, k / (SPLIT_MIN_DEPTH / 2));
+        // A power of two, so that the tiles share evenly over two or four threads: three chunks
+        // of a one-tile product left one thread idle a third of the time.
+        int chunks = Integer.highestOneBit(Math.min(SPLIT_MAX_CHUNKS, k / (SPLIT_MIN_DEPTH / 2)));
         int per = (k + chunks - 1) / chunks;
         return (per + KC - 1) / KC * KC;
     }
@@ -672,7 +676,24 @@ public final class VectorKernels extends BlockedKernels {
         int strips = (n + NR - 1) / NR;
         int each = packedBSize(k, n);
         int all = count * strips;
-        int chunks = parallel ? Math.min(all, KernelRegistry.threads() * 4) : 1;
+        int threads = KernelRegistry.threads();
+        if (parallel && all < 2 * threads && k >= 2 * PACK_MIN_DEPTH) {
+            // Too few strips to share (a weight gradient's few output channels over a long
+            // depth): each strip's depth is cut into ranges instead.
+            int parts = Math.min(4 * threads / all, k / PACK_MIN_DEPTH);
+            KernelRegistry.pool().run(all * parts, t -> {
+                int i = t / parts;
+                int part = t % parts;
+                int q = i / strips;
+                int s = i % strips;
+                int p0 = (int) ((long) k * part / parts / 16 * 16);
+                int p1 = part == parts - 1 ? k : (int) ((long) k * (part + 1) / parts / 16 * 16);
+                packStrip(transB, b, bOff + q * bStride, ldb, p0, p1 - p0, s * NR, n, out,
+                        q * each + (s * k + p0) * NR);
+            });
+            return;
+        }
+        int chunks = parallel ? Math.min(all, threads * 4) : 1;
         if (chunks <= 1) {
             for (int q = 0; q < count; q++) {
                 packB(transB, b, bOff + q * bStride, ldb, k, 0, strips, n, out, q * each);
