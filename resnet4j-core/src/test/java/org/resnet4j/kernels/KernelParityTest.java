@@ -318,6 +318,8 @@ abstract class KernelParityTest {
                         geometry(4, 15, 15, 32, 3, 3, 32, 1, 1, Padding.SAME)),
                 Arguments.of("3x3 same on 2x2 images (padding taps skipped)",
                         geometry(16, 2, 2, 19, 3, 3, 21, 1, 1, Padding.SAME)),
+                Arguments.of("3x3 same on 2x2 images, 512 input channels (input gradient's taps over the threads)",
+                        geometry(32, 2, 2, 512, 3, 3, 16, 1, 1, Padding.SAME)),
                 Arguments.of("3x3 same on 1x1 images (centre tap only)",
                         geometry(17, 1, 1, 5, 3, 3, 6, 1, 1, Padding.SAME)),
                 Arguments.of("5x4 same on 2x3 images (padding taps skipped)",
