@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.Arguments;
+import org.resnet4j.layers.Padding;
 
 /** {@link VectorKernels} (Vector API GEMM) against the scalar oracle. */
 class VectorKernelsParityTest extends KernelParityTest {
@@ -33,6 +35,45 @@ class VectorKernelsParityTest extends KernelParityTest {
                 }
             }
         }
+    }
+
+    /**
+     * A forward pass that reads its patches in place gives the bits of the same GEMM on copied
+     * patches (im2col), on every thread count, for the parity geometries that take that path;
+     * padded or pointwise convolutions, or a partial strip of output channels, do not take it.
+     */
+    @Test
+    void patchesReadInPlaceEqualCopiedOnes() {
+        VectorKernels v = new VectorKernels();
+        SplittableRandom rnd = new SplittableRandom(13);
+        int inPlace = 0;
+        for (Object[] args : convGeometries().map(Arguments::get).toList()) {
+            Conv2dGeometry g = (Conv2dGeometry) args[1];
+            if (!VectorKernels.readsPatchesInPlace(g) || VectorKernels.winograd(g)) {
+                continue;
+            }
+            inPlace++;
+            float[] x = random(rnd, g.inputSize());
+            float[] w = random(rnd, g.kernelSize());
+            float[] garbage = random(rnd, g.outputSize());
+            float[] copied = garbage.clone();
+            try {
+                VectorKernels.copyPatches(true);
+                v.conv2dForward(g, x, w, copied);
+            } finally {
+                VectorKernels.copyPatches(false);
+            }
+            for (int t : new int[] {1, 2, 3}) {
+                KernelRegistry.setThreads(t);
+                float[] y = garbage.clone();
+                v.conv2dForward(g, x, w, y);
+                assertBitIdentical(args[0] + " " + g + ", " + t + " threads", copied, y);
+            }
+        }
+        assertEquals(4, inPlace);
+        assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 5, 7, 3, 3, 3, 64, 1, 1, Padding.SAME)));
+        assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 5, 7, 3, 1, 1, 64, 1, 1, Padding.VALID)));
+        assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 15, 13, 3, 7, 7, 96, 2, 2, Padding.VALID)));
     }
 
     /** The parity cases above with a small C over a long depth do take the depth-split path. */
