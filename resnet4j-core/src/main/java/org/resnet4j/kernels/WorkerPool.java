@@ -2,6 +2,7 @@ package org.resnet4j.kernels;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -13,10 +14,21 @@ import java.util.concurrent.locks.LockSupport;
  * 70 microseconds per job here, and made a 128 x 256 x 256 product slower on two threads than
  * on one.
  *
- * <p>Tasks are claimed one at a time from a shared counter, so a thread that starts late or
- * runs slowly takes fewer. One job runs at a time: a job asked for while another is running
- * (from inside one of its tasks, or from another thread) runs on its caller alone. Callers only
- * hand out work whose results do not depend on how it is split, so this changes no result.
+ * <p>Each thread first claims, one at a time, the tasks of its own share of the job: an equal
+ * run of consecutive task indices, the caller's first. Then it takes what is left of the
+ * others' shares, so a thread that starts late or runs slowly takes fewer. Callers number tasks
+ * along the rows of their data, so consecutive jobs give each thread the same rows (as OpenMP's
+ * static schedule does) and each thread finds in its own caches what it wrote in the job
+ * before. That matters when the two cores share no cache. This project's virtual machine is
+ * at times moved to two cores a cache line takes 320 ns to go to and back from, instead of 70
+ * (apparently on different core complexes), and a training step then takes about a third
+ * longer. Against tasks claimed in order from one shared counter, steps alternated in one
+ * process measured, in those phases, 0.92x and 0.97x the time for training and 0.93x for
+ * batch-32 inference; with the cores close, no difference.
+ *
+ * <p>One job runs at a time: a job asked for while another is running (from inside one of its
+ * tasks, or from another thread) runs on its caller alone. Callers only hand out work whose
+ * results do not depend on how it is split, so this changes no result.
  */
 final class WorkerPool {
 
@@ -71,7 +83,7 @@ final class WorkerPool {
             }
             return;
         }
-        Job j = new Job(task, count);
+        Job j = new Job(task, count, threads);
         try {
             job = j;
             generation = generation + 1;
@@ -80,7 +92,7 @@ final class WorkerPool {
                     LockSupport.unpark(w);
                 }
             }
-            j.work();
+            j.work(0);
             j.awaitDone();
         } finally {
             job = null;
@@ -98,30 +110,49 @@ final class WorkerPool {
     }
 
     private static final class Job {
+        /** Ints between two threads' claim counters: one cache line, so that claims do not collide. */
+        private static final int SPACING = 16;
         private final Task task;
         private final int count;
-        private final AtomicInteger next = new AtomicInteger();
+        private final int shares;
+        /** At {@code s * SPACING}: the next unclaimed task of share {@code s}. */
+        private final AtomicIntegerArray next;
         private final AtomicInteger done = new AtomicInteger();
         private volatile Throwable failure;
 
-        Job(Task task, int count) {
+        Job(Task task, int count, int shares) {
             this.task = task;
             this.count = count;
+            this.shares = shares;
+            this.next = new AtomicIntegerArray(shares * SPACING);
+            for (int s = 1; s < shares; s++) {
+                next.set(s * SPACING, start(s));
+            }
         }
 
-        /** Claims and runs tasks until none is left. */
-        void work() {
-            for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                try {
-                    task.run(i);
-                } catch (Throwable t) {
-                    if (failure == null) {
-                        failure = t;
+        /** The first task of share {@code s} (of thread {@code s}: the caller is 0). */
+        private int start(int s) {
+            return (int) ((long) count * s / shares);
+        }
+
+        /** Claims and runs the tasks of share {@code self}, then of the others, until none is left. */
+        void work(int self) {
+            int ran = 0;
+            for (int i = 0; i < shares; i++) {
+                int s = (self + i) % shares;
+                int end = start(s + 1);
+                for (int t = next.getAndIncrement(s * SPACING); t < end; t = next.getAndIncrement(s * SPACING)) {
+                    try {
+                        task.run(t);
+                    } catch (Throwable e) {
+                        if (failure == null) {
+                            failure = e;
+                        }
                     }
-                } finally {
-                    done.incrementAndGet();
+                    ran++;
                 }
             }
+            done.addAndGet(ran);
         }
 
         /** Waits for the tasks other threads claimed: they are running, so this is short. */
@@ -159,8 +190,12 @@ final class WorkerPool {
          */
         private long seen = generation;
 
+        /** This worker's share of each job. */
+        private final int index;
+
         Worker(int index) {
             super("resnet4j-kernels-" + index);
+            this.index = index;
             setDaemon(true);
         }
 
@@ -175,7 +210,7 @@ final class WorkerPool {
                 seen = g;
                 Job j = job;
                 if (j != null) {
-                    j.work();
+                    j.work(index);
                 }
             }
         }

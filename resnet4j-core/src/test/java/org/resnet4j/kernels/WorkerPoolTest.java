@@ -36,6 +36,41 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * Each thread starts on its own share of the tasks (the caller on the first, a worker on the
+     * next), so that consecutive jobs give each thread the same rows; a thread that runs out
+     * takes what is left of the others'.
+     */
+    @Test
+    void threadsStartOnTheirOwnShares() throws Exception {
+        withPool(3, 1_000_000, pool -> {
+            for (int rep = 0; rep < 20; rep++) {
+                int count = 9;
+                int[] first = {-1, -1, -1};
+                CountDownLatch workersStarted = new CountDownLatch(2);
+                CountDownLatch callerStarted = new CountDownLatch(1);
+                pool.run(count, i -> {
+                    String name = Thread.currentThread().getName();
+                    int self = name.startsWith("resnet4j-kernels-") ? Integer.parseInt(name.substring(17)) : 0;
+                    synchronized (first) {
+                        if (first[self] < 0) {
+                            first[self] = i;
+                            (self > 0 ? workersStarted : callerStarted).countDown();
+                        }
+                    }
+                    // Every thread holds its first task until all three have claimed one.
+                    try {
+                        assertTrue(workersStarted.await(10, TimeUnit.SECONDS), "a worker never started");
+                        assertTrue(callerStarted.await(10, TimeUnit.SECONDS), "the caller never started");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertArrayEquals(new int[] {0, 3, 6}, first, "each thread's first task");
+            }
+        });
+    }
+
     /** The work is shared: with tasks that wait for each other, both threads must be in the job. */
     @Test
     void workersTakePart() throws Exception {
