@@ -227,11 +227,15 @@ public final class VectorKernels extends BlockedKernels {
      * Whether a convolution's forward pass reads its patches where they lie instead of copying
      * them out (im2col): a kernel larger than 1x1 or strided, without padding (every window
      * lies inside the image, as after an explicit ZeroPadding2D), into whole strips of
-     * {@code NR} output channels. The notebook's stem (7x7 stride 2 on 70x70x3: 4.0 -> 3.0 ms at
-     * batch 32) and strided 1x1 convolutions (0.86 to 0.95x the time).
+     * {@code NR} output channels, over more than {@link #DIRECT_B_MAX_ROWS} output pixels. The
+     * notebook's stem (7x7 stride 2 on 70x70x3: 4.0 -> 3.0 ms at batch 32) and strided 1x1
+     * convolutions (0.86 to 0.95x the time). Fewer pixels (a strided convolution of the last
+     * stages at batch 1) are left to the GEMM on copied patches, which then reads the kernel in
+     * place instead of packing it: packing it took the 4x4 -> 2x2 one from 194 to 359 us.
      */
     static boolean readsPatchesInPlace(Conv2dGeometry g) {
         return !g.isPointwise() && g.padTop() == 0 && g.padLeft() == 0 && g.outC() % NR == 0
+                && g.patchRows() > DIRECT_B_MAX_ROWS
                 && (g.outH() - 1) * g.strideH() + g.kH() <= g.inH() && (g.outW() - 1) * g.strideW() + g.kW() <= g.inW();
     }
 

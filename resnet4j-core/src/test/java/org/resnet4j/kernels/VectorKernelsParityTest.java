@@ -40,7 +40,8 @@ class VectorKernelsParityTest extends KernelParityTest {
     /**
      * A forward pass that reads its patches in place gives the bits of the same GEMM on copied
      * patches (im2col), on every thread count, for the parity geometries that take that path;
-     * padded or pointwise convolutions, or a partial strip of output channels, do not take it.
+     * padded or pointwise convolutions, a partial strip of output channels, or few output
+     * pixels, do not take it.
      */
     @Test
     void patchesReadInPlaceEqualCopiedOnes() {
@@ -74,6 +75,8 @@ class VectorKernelsParityTest extends KernelParityTest {
         assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 5, 7, 3, 3, 3, 64, 1, 1, Padding.SAME)));
         assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 5, 7, 3, 1, 1, 64, 1, 1, Padding.VALID)));
         assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(2, 15, 13, 3, 7, 7, 96, 2, 2, Padding.VALID)));
+        // Few output pixels: the GEMM on copied patches reads the kernel in place instead.
+        assertEquals(false, VectorKernels.readsPatchesInPlace(geometry(1, 9, 7, 30, 1, 1, 64, 2, 2, Padding.VALID)));
     }
 
     /** The parity cases above with a small C over a long depth do take the depth-split path. */
